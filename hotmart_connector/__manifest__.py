@@ -1,0 +1,20 @@
+{
+    "name": "Hotmart Connector",
+    "summary": "Receive Hotmart sales as sale orders and keep their status in step",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Sales",
+    "author": "hotmart_connector contributors",
+    "website": "https://github.com/hotmart-connector/hotmart_connector",
+    "license": "LGPL-3",
+    "depends": ["sale"],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [
+        "security/hotmart_security.xml",
+        "security/ir.model.access.csv",
+        "views/hotmart_backend_views.xml",
+        "views/hotmart_status_mapping_views.xml",
+        "views/hotmart_menus.xml",
+    ],
+    "application": True,
+    "installable": True,
+}

@@ -1,0 +1,1 @@
+from . import hotmart_backend, hotmart_status_mapping

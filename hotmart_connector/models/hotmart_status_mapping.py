@@ -1,0 +1,80 @@
+from odoo import api, fields, models
+
+from ..hotmart.records import SALE_STATUSES
+
+# Order states, in the order a sync may move an order forward (DESIGN.md section 4).
+ORDER_STATES = [
+    ("draft", "Quotation"),
+    ("sale", "Sales Order"),
+    ("done", "Locked"),
+    ("cancel", "Cancelled"),
+]
+
+# hotmart status -> (order state, import new orders, leave an activity for a person)
+DEFAULT_STATUS_MAPPING = {
+    "APPROVED": ("sale", True, False),
+    "COMPLETE": ("done", True, False),
+    "WAITING_PAYMENT": ("draft", False, False),
+    "PRINTED_BILLET": ("draft", False, False),
+    "PROCESSING_TRANSACTION": ("draft", False, False),
+    "UNDER_ANALISYS": ("draft", False, False),
+    "PRE_ORDER": ("draft", False, False),
+    "STARTED": ("draft", False, False),
+    "OVERDUE": ("draft", False, False),
+    "CANCELLED": ("cancel", False, False),
+    "BLOCKED": ("cancel", False, False),
+    "NO_FUNDS": ("cancel", False, False),
+    "EXPIRED": ("cancel", False, False),
+    "REFUNDED": ("cancel", False, False),
+    "CHARGEBACK": ("cancel", False, False),
+    "PROTESTED": ("sale", True, True),
+    "PARTIALLY_REFUNDED": ("sale", True, True),
+}
+
+
+class HotmartStatusMapping(models.Model):
+    _name = "hotmart.status.mapping"
+    _description = "Hotmart Status Mapping"
+    _order = "backend_id, sequence, id"
+
+    backend_id = fields.Many2one(
+        "hotmart.backend", string="Account", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    sequence = fields.Integer(default=10)
+    hotmart_status = fields.Selection(SALE_STATUSES, required=True)
+    order_state = fields.Selection(
+        ORDER_STATES,
+        required=True,
+        default="draft",
+        help="State the sale order takes when the Hotmart sale reaches this status.",
+    )
+    import_order = fields.Boolean(
+        string="Import",
+        help="Create sale orders for new sales in this status. Orders that already exist "
+        "follow the mapping either way.",
+    )
+    create_activity = fields.Boolean(
+        string="Ask a Person",
+        help="Leave a to-do activity for the salesperson when an order reaches this status.",
+    )
+
+    _sql_constraints = [
+        (
+            "hotmart_status_uniq",
+            "unique(backend_id, hotmart_status)",
+            "Each Hotmart status can be mapped only once per account.",
+        ),
+    ]
+
+    @api.model
+    def _default_values_for(self, backend, status, sequence):
+        order_state, import_order, create_activity = DEFAULT_STATUS_MAPPING[status]
+        return {
+            "backend_id": backend.id,
+            "sequence": sequence,
+            "hotmart_status": status,
+            "order_state": order_state,
+            "import_order": import_order,
+            "create_activity": create_activity,
+        }

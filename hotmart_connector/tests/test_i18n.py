@@ -1,0 +1,29 @@
+import polib
+
+from odoo.tests import TransactionCase, tagged
+from odoo.tools.misc import file_path
+from odoo.tools.translate import TranslationModuleReader
+
+
+@tagged("post_install", "-at_install")
+class TestTranslations(TransactionCase):
+    def test_portuguese_translation_is_complete(self):
+        terms = {row[4] for row in TranslationModuleReader(self.env.cr, ["hotmart_connector"])}
+        self.assertIn("Hotmart Accounts", terms)  # the reader did read the module
+        catalogue = polib.pofile(file_path("hotmart_connector/i18n/pt_BR.po"))
+        translated = {entry.msgid for entry in catalogue if entry.msgstr and not entry.obsolete}
+        missing = sorted(terms - translated)
+        self.assertFalse(
+            missing,
+            "i18n/pt_BR.po lacks these terms; export the module's terms and translate them:\n"
+            + "\n".join(missing),
+        )
+
+    def test_placeholders_survive_translation(self):
+        catalogue = polib.pofile(file_path("hotmart_connector/i18n/pt_BR.po"))
+        for entry in catalogue:
+            for placeholder in ("%(name)s", "%(currency)s", "%s"):
+                with self.subTest(msgid=entry.msgid, placeholder=placeholder):
+                    self.assertEqual(
+                        entry.msgid.count(placeholder), entry.msgstr.count(placeholder)
+                    )
