@@ -14,10 +14,10 @@ _outcomes = {"odoo_passed": 0, "skipped": []}
 
 def _is_odoo_test(item):
     try:
-        from odoo.tests import BaseCase
+        from odoo.tests import TransactionCase
     except ImportError:
         return False
-    return isinstance(getattr(item, "instance", None), BaseCase)
+    return isinstance(getattr(item, "instance", None), TransactionCase)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -35,7 +35,7 @@ def pytest_sessionfinish(session, exitstatus):
         return
     problems = []
     if not _outcomes["odoo_passed"]:
-        problems.append("no Odoo test (TransactionCase/HttpCase) passed")
+        problems.append("no Odoo database test (TransactionCase/HttpCase) passed")
     if _outcomes["skipped"]:
         problems.append("tests were skipped: " + ", ".join(_outcomes["skipped"]))
     if problems:
@@ -48,4 +48,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     for problem in getattr(config, "hotmart_problems", []):
         terminalreporter.write_line(f"FAILED: {problem}", red=True)
-    terminalreporter.write_line(f"Odoo tests passed: {_outcomes['odoo_passed']}")
+    terminalreporter.write_line(
+        f"Odoo database test results passed (subtests included): {_outcomes['odoo_passed']}"
+    )

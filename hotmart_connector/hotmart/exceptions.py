@@ -1,0 +1,43 @@
+"""Typed Hotmart errors, so callers can tell "try again later" from "fix your configuration".
+
+Messages are written for a person and never carry a secret.
+"""
+
+
+class HotmartError(Exception):
+    """Base of every error the Hotmart client raises."""
+
+    #: True when the same call may succeed later without anybody changing anything.
+    transient = False
+
+    def __init__(self, message, *, status_code=None, code=None):
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.code = code
+
+
+class HotmartAuthError(HotmartError):
+    """Hotmart refused the credentials (token request refused, or 401/403 after a new token)."""
+
+
+class HotmartBadRequestError(HotmartError):
+    """Hotmart refused the request itself (4xx other than 401 and 429)."""
+
+
+class HotmartTransientError(HotmartError):
+    """Hotmart could not answer now: 5xx, timeout, connection error. Retry later."""
+
+    transient = True
+
+
+class HotmartRateLimitError(HotmartTransientError):
+    """The credential's call budget is spent and waiting did not bring it back in time."""
+
+
+class HotmartWindowTooLargeError(HotmartTransientError):
+    """Hotmart answered 502: the query over this date window ran past its 30 s limit."""
+
+
+class HotmartBadPayloadError(HotmartError):
+    """A body that is not JSON, or a payload that lacks what a sale cannot exist without."""
