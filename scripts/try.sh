@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Odoo 18 with the connector and a demo account, for a person to try it.
+# Odoo 18 with the connector and a demo account connected to the local Hotmart sandbox.
 #   scripts/try.sh
 # Environment: PYTHON (default python3), DEMO_DB (default hotmart_demo), PORT (default 8069),
-# RESET=1 to rebuild the demo database from scratch.
+# SANDBOX_PORT (default 18070), SANDBOX_SALES (default 200), RESET=1 to rebuild the database.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -12,15 +12,33 @@ ensure_postgres
 
 db=${DEMO_DB:-hotmart_demo}
 port=${PORT:-8069}
+sandbox_port=${SANDBOX_PORT:-18070}
 if [ "${RESET:-}" = 1 ] || ! psql -lqt 2>/dev/null | cut -d'|' -f1 | grep -qw "$db"; then
     create_database "$db" hotmart_connector
+else
+    say "Updating the addon in $db"
+    odoo -d "$db" -u hotmart_connector --stop-after-init --log-level=warn
 fi
+
+say "Starting the local Hotmart sandbox (a development stand-in) on port $sandbox_port"
+"$PYTHON" "$ROOT/hotmart_connector/hotmart/sandbox.py" --port "$sandbox_port" \
+    --sales "${SANDBOX_SALES:-200}" &
+sandbox_pid=$!
+trap 'kill $sandbox_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+    curl -fs "http://127.0.0.1:$sandbox_port/sandbox/stats" >/dev/null 2>&1 && break
+    sleep 0.2
+done
+
+say "Connecting the demo account to the sandbox"
+HOTMART_SANDBOX_URL="http://127.0.0.1:$sandbox_port" \
+    odoo shell -d "$db" --no-http --log-level=warn <"$ROOT/scripts/demo_account.py"
 
 cat <<MSG
 
-  Hotmart Connector is starting on http://localhost:$port/odoo/action-hotmart_connector.hotmart_backend_action
-  Login: admin   Password: admin   (database $db; Ctrl+C stops it)
+  Hotmart Connector: http://localhost:$port/odoo/action-hotmart_connector.hotmart_backend_action
+  Login: admin   Password: admin   (database $db; Ctrl+C stops Odoo and the sandbox)
 
 MSG
-exec "$PYTHON" -m odoo --addons-path="$(addons_path)" -d "$db" --db-filter="^$db\$" \
+"$PYTHON" -m odoo --addons-path="$(addons_path)" -d "$db" --db-filter="^$db\$" \
     --http-interface=127.0.0.1 --http-port="$port" --log-level=warn

@@ -19,6 +19,7 @@ from .exceptions import (
     HotmartAuthError,
     HotmartBadPayloadError,
     HotmartBadRequestError,
+    HotmartCredentialsRefusedError,
     HotmartRateLimitError,
     HotmartTransientError,
     HotmartWindowTooLargeError,
@@ -231,7 +232,7 @@ class HotmartClient:
         code, description = self._error_details(response)
         where = self._describe(url, is_token_call)
         if status in (400, 401, 403) and is_token_call:
-            raise HotmartAuthError(
+            raise HotmartCredentialsRefusedError(
                 f"Hotmart refused the credentials (HTTP {status}, {code or 'no reason given'}).",
                 status_code=status,
                 code=code,

@@ -21,6 +21,10 @@ class HotmartAuthError(HotmartError):
     """Hotmart refused the credentials (token request refused, or 401/403 after a new token)."""
 
 
+class HotmartCredentialsRefusedError(HotmartAuthError):
+    """The token request itself was refused: the Client ID, Secret or Basic is wrong."""
+
+
 class HotmartBadRequestError(HotmartError):
     """Hotmart refused the request itself (4xx other than 401 and 429)."""
 

@@ -1,6 +1,16 @@
-from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from urllib.parse import urlsplit
 
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..hotmart.client import HotmartClient
+from ..hotmart.exceptions import (
+    HotmartAuthError,
+    HotmartCredentialsRefusedError,
+    HotmartError,
+    HotmartRateLimitError,
+    HotmartTransientError,
+)
 from ..hotmart.records import SALE_STATUS_CODES
 
 HOTMART_HOSTS = {
@@ -289,3 +299,80 @@ class HotmartBackend(models.Model):
             ]
         Mapping.create(vals_list)
         return True
+
+    # ------------------------------------------------------------------ connection
+
+    def _get_client(self, **options):
+        """A Hotmart client with this account's credentials (read as superuser)."""
+        self.ensure_one()
+        backend = self.sudo()
+        return HotmartClient(
+            backend.client_id,
+            backend.client_secret,
+            backend.basic_token,
+            api_url=backend.api_url,
+            auth_url=backend.auth_url,
+            **options,
+        )
+
+    def action_test_connection(self):
+        """Get a token and make one cheap call; the account becomes active on success."""
+        self.ensure_one()
+        missing = self.sudo()._get_missing_settings()
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Fill in %(fields)s on the Connection tab before testing the connection.",
+                    fields=", ".join(missing),
+                )
+            )
+        try:
+            self._get_client(retries=1, rate_limit_retries=1, max_wait=10).check_connection()
+        except HotmartError as error:
+            raise UserError(self._explain_connection_error(error)) from None
+        self.last_connection_date = fields.Datetime.now()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Connected to Hotmart"),
+                "message": self.env._(
+                    "%(name)s can talk to Hotmart (%(environment)s). Sales can now be received.",
+                    name=self.name,
+                    environment=dict(self._fields["environment"]._description_selection(self.env))[
+                        self.environment
+                    ],
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _explain_connection_error(self, error):
+        """What went wrong, in the user's words, with what to do next. Never a secret."""
+        api_host = urlsplit(self.api_url or "").netloc or self.api_url
+        if isinstance(error, HotmartCredentialsRefusedError):
+            return self.env._(
+                "Hotmart refused these credentials. Copy the Client ID, the Client Secret and "
+                "the Basic value again from Hotmart (Tools > Hotmart Credentials), without "
+                "spaces, and test again."
+            )
+        if isinstance(error, HotmartAuthError):
+            return self.env._(
+                "Hotmart accepted the credentials but refused them on %(host)s. A sandbox "
+                "credential works only with the Sandbox environment and a production credential "
+                "only with Production: check the Environment of this account.",
+                host=api_host,
+            )
+        if isinstance(error, HotmartRateLimitError):
+            return self.env._(
+                "Hotmart's call limit for this credential is spent for the moment (500 calls "
+                "per minute). Wait a minute and test again."
+            )
+        if isinstance(error, HotmartTransientError):
+            return self.env._(
+                "Hotmart could not be reached: %(reason)s Check the account's URLs and this "
+                "server's internet access, then test again.",
+                reason=error.message,
+            )
+        return self.env._("Hotmart answered in an unexpected way: %(reason)s", reason=error.message)

@@ -1,0 +1,621 @@
+#!/usr/bin/env python3
+"""A local Hotmart sandbox: a DEVELOPMENT STAND-IN for Hotmart's API, not Hotmart.
+
+It answers on loopback like Hotmart does for the calls the connector makes (OAuth token,
+sales history, sales users, price details, products), with generated but realistic sales
+(BRL, USD, EUR and other currencies; CPF, CNPJ and foreign buyers; repeat buyers; every
+status), cursor pages, rate-limit headers and optional, seeded fault injection. The try-it
+command, the end-to-end tests and the benchmarks run against it. Standard library only.
+
+    python3 hotmart_connector/hotmart/sandbox.py --port 18070 --sales 200
+
+Every answer carries ``X-Hotmart-Sandbox: development stand-in``.
+"""
+
+import argparse
+import base64
+import contextlib
+import json
+import random
+import secrets
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+BANNER = "Hotmart sandbox (development stand-in, not Hotmart)"
+DEFAULT_CLIENT_ID = "sandbox-client-id"
+DEFAULT_CLIENT_SECRET = "sandbox-client-secret"
+DEFAULT_HOTTOK = "sandbox-hottok"
+DEFAULT_STATUSES = ("APPROVED", "COMPLETE")  # what Hotmart returns without transaction_status
+MAX_RESULTS = 500
+RATE_LIMIT = 500  # calls per minute per credential
+
+# weights of the statuses generated: mostly paid sales, every status present
+STATUS_WEIGHTS = {
+    "APPROVED": 40,
+    "COMPLETE": 30,
+    "WAITING_PAYMENT": 2,
+    "PRINTED_BILLET": 4,
+    "PROCESSING_TRANSACTION": 1,
+    "UNDER_ANALISYS": 1,
+    "PRE_ORDER": 1,
+    "STARTED": 1,
+    "OVERDUE": 1,
+    "BLOCKED": 1,
+    "NO_FUNDS": 1,
+    "EXPIRED": 3,
+    "CANCELLED": 3,
+    "PROTESTED": 1,
+    "PARTIALLY_REFUNDED": 1,
+    "REFUNDED": 3,
+    "CHARGEBACK": 1,
+}
+CURRENCY_WEIGHTS = {"BRL": 70, "USD": 10, "EUR": 8, "MXN": 4, "COP": 4, "ARS": 4}
+PRODUCTS = [
+    (1234567, "Curso Completo de Fotografia", 497.0, False),
+    (2345678, "Mentoria Finanças Pessoais", 1997.0, False),
+    (3456789, "Clube do Livro Digital (assinatura)", 29.9, True),
+    (4567890, "E-book Receitas Veganas", 47.0, False),
+    (5678901, "Formação em Marketing Digital", 997.0, False),
+    (6789012, "Workshop de Oratória", 197.0, False),
+]
+PRICE_FACTOR = {"BRL": 1, "USD": 0.19, "EUR": 0.17, "MXN": 3.4, "COP": 780, "ARS": 180}
+FIRST_NAMES = [
+    "Ana",
+    "Bruno",
+    "Carla",
+    "Diego",
+    "Elisa",
+    "Fábio",
+    "Gabriela",
+    "Hugo",
+    "Íris",
+    "João",
+    "Larissa",
+    "Marcos",
+    "Natália",
+    "Otávio",
+    "Paula",
+    "Rafael",
+    "Sofia",
+]
+LAST_NAMES = [
+    "Souza",
+    "Carvalho",
+    "Oliveira",
+    "Santos",
+    "Pereira",
+    "Lima",
+    "Ferreira",
+    "Almeida",
+    "Ribeiro",
+    "Gomes",
+    "Martins",
+    "Araújo",
+    "Barbosa",
+    "Rocha",
+]
+BR_PLACES = [
+    ("São Paulo", "SP"),
+    ("Rio de Janeiro", "RJ"),
+    ("Belo Horizonte", "MG"),
+    ("Uberlândia", "MG"),
+    ("Curitiba", "PR"),
+    ("Porto Alegre", "RS"),
+    ("Salvador", "BA"),
+    ("Recife", "PE"),
+    ("Fortaleza", "CE"),
+    ("Goiânia", "GO"),
+]
+FOREIGN_PLACES = [
+    ("United States", "US", "Austin", "TX"),
+    ("France", "FR", "Lyon", ""),
+    ("Portugal", "PT", "Porto", ""),
+    ("México", "MX", "Guadalajara", "JAL"),
+    ("Colombia", "CO", "Medellín", "ANT"),
+    ("Argentina", "AR", "Córdoba", ""),
+]
+
+
+def _check_digit(digits, weights):
+    total = sum(d * w for d, w in zip(digits, weights, strict=False)) % 11
+    return 0 if total < 2 else 11 - total
+
+
+def make_cpf(rng):
+    digits = [rng.randint(0, 9) for _ in range(9)]
+    digits.append(_check_digit(digits, range(10, 1, -1)))
+    digits.append(_check_digit(digits, range(11, 1, -1)))
+    return "".join(map(str, digits))
+
+
+def make_cnpj(rng):
+    digits = [rng.randint(0, 9) for _ in range(8)] + [0, 0, 0, 1]
+    digits.append(_check_digit(digits, [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]))
+    digits.append(_check_digit(digits, [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]))
+    return "".join(map(str, digits))
+
+
+def epoch_ms(moment):
+    return int(moment.timestamp() * 1000)
+
+
+class SandboxData:
+    """The sales the sandbox serves, generated once from a seed."""
+
+    def __init__(self, sales=200, seed=7, days=60, now=None, statuses=None, currencies=None):
+        self.rng = random.Random(seed)
+        self.now = now or datetime.now(timezone.utc)
+        self.start = self.now - timedelta(days=days)
+        self.status_weights = statuses or STATUS_WEIGHTS
+        self.currency_weights = currencies or CURRENCY_WEIGHTS
+        self.buyers = []
+        self.sales = {}
+        self._lock = threading.Lock()
+        for index in range(sales):
+            self.add_sale(index)
+
+    def _buyer(self):
+        rng = self.rng
+        # roughly one sale in four comes from somebody who bought before
+        if self.buyers and rng.random() < 0.25:
+            return rng.choice(self.buyers)
+        number = len(self.buyers) + 1
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        kind = rng.choices(["CPF", "CNPJ", "FOREIGN"], [65, 10, 25])[0]
+        buyer = {
+            "ucode": f"sandbox-buyer-{number:06d}",
+            "locale": "PT_BR" if kind != "FOREIGN" else "EN",
+            "name": f"{first} {last}" if kind != "CNPJ" else f"{last} {first} Cursos Ltda",
+            "trade_name": "",
+            "email": f"{first}.{last}.{number}@example.com".lower()
+            .encode("ascii", "ignore")
+            .decode(),
+            "cellphone": f"119{rng.randint(10000000, 99999999)}",
+            "phone": "",
+            "documents": [],
+        }
+        if kind == "FOREIGN":
+            country, _iso, city, state = rng.choice(FOREIGN_PLACES)
+            buyer["cellphone"] = f"+1 512{rng.randint(1000000, 9999999)}"
+            buyer["address"] = {
+                "address": "Main Street",
+                "number": str(rng.randint(1, 999)),
+                "complement": "",
+                "neighborhood": "",
+                "city": city,
+                "state": state,
+                "country": country,
+                "zip_code": "78701",
+            }
+        else:
+            city, state = rng.choice(BR_PLACES)
+            document = make_cpf(rng) if kind == "CPF" else make_cnpj(rng)
+            buyer["documents"] = [{"type": kind, "value": document}]
+            buyer["address"] = {
+                "address": "Rua das Flores",
+                "number": str(rng.randint(1, 2000)),
+                "complement": rng.choice(["", "apto 12", "sala 3"]),
+                "neighborhood": "Centro",
+                "city": city,
+                "state": state,
+                "country": "Brasil",
+                "zip_code": f"{rng.randint(10000, 99999)}000",
+            }
+        self.buyers.append(buyer)
+        return buyer
+
+    def add_sale(self, index=None, **overrides):
+        rng = self.rng
+        with self._lock:
+            index = len(self.sales) if index is None else index
+            product_id, product_name, base_price, is_subscription = rng.choice(PRODUCTS)
+            currency = rng.choices(*zip(*self.currency_weights.items(), strict=True))[0]
+            status = rng.choices(*zip(*self.status_weights.items(), strict=True))[0]
+            order_date = self.start + (self.now - self.start) * rng.random()
+            price = round(base_price * PRICE_FACTOR[currency], 2)
+            sale = {
+                "transaction": f"HP{9000000000000 + index:013d}",
+                "status": status,
+                "order_date": epoch_ms(order_date),
+                "approved_date": epoch_ms(order_date + timedelta(minutes=1)),
+                "product": {"id": product_id, "name": product_name},
+                "price": price,
+                "currency": currency,
+                "is_subscription": is_subscription,
+                "recurrency_number": rng.randint(1, 6) if is_subscription else 1,
+                "payment_type": rng.choice(["CREDIT_CARD", "PIX", "BILLET", "PAYPAL"]),
+                "installments": rng.choice([1, 1, 1, 3, 6, 12]),
+                "buyer": self._buyer(),
+            }
+            sale.update(overrides)
+            self.sales[sale["transaction"]] = sale
+            return sale
+
+    def set_status(self, transaction, status):
+        with self._lock:
+            self.sales[transaction]["status"] = status
+            return self.sales[transaction]
+
+    def select(self, params):
+        """The sales matching Hotmart's filters, in a stable order."""
+        transaction = params.get("transaction")
+        status = params.get("transaction_status")
+        statuses = {status} if status else (None if transaction else set(DEFAULT_STATUSES))
+        start = int(params.get("start_date") or 0)
+        end = int(params.get("end_date") or 2**62)
+        product_id = params.get("product_id")
+        email = params.get("buyer_email")
+        with self._lock:
+            sales = list(self.sales.values())
+        return [
+            sale
+            for sale in sales
+            if (not transaction or sale["transaction"] == transaction)
+            and (statuses is None or sale["status"] in statuses)
+            and start <= sale["order_date"] <= end
+            and (not product_id or str(sale["product"]["id"]) == str(product_id))
+            and (not email or sale["buyer"]["email"] == email)
+        ]
+
+
+def history_item(sale):
+    fee = round(sale["price"] * 0.099 + 1, 2)
+    return {
+        "product": sale["product"],
+        "buyer": {k: sale["buyer"][k] for k in ("name", "email", "ucode")},
+        "producer": {"name": "Escola Sandbox Ltda", "ucode": "sandbox-producer-1"},
+        "purchase": {
+            "transaction": sale["transaction"],
+            "order_date": sale["order_date"],
+            "approved_date": sale["approved_date"],
+            "status": sale["status"],
+            "is_subscription": sale["is_subscription"],
+            "recurrency_number": sale["recurrency_number"],
+            "commission_as": "PRODUCER",
+            "price": {"value": sale["price"], "currency_code": sale["currency"]},
+            "payment": {
+                "type": sale["payment_type"],
+                "method": sale["payment_type"],
+                "installments_number": sale["installments"],
+            },
+            "offer": {"code": "sandbox1", "payment_mode": "UNIQUE_PAYMENT"},
+            "hotmart_fee": {
+                "total": fee,
+                "fixed": 1,
+                "percentage": 9.9,
+                "base": sale["price"],
+                "currency_code": sale["currency"],
+            },
+            "warranty_expire_date": sale["order_date"] + 7 * 86400000,
+            "tracking": {"source_sck": "", "source": "", "external_code": ""},
+        },
+    }
+
+
+def users_item(sale):
+    return {
+        "transaction": sale["transaction"],
+        "product": sale["product"],
+        "users": [
+            {"role": "BUYER", "user": sale["buyer"]},
+            {
+                "role": "PRODUCER",
+                "user": {
+                    "ucode": "sandbox-producer-1",
+                    "name": "Escola Sandbox Ltda",
+                    "email": "contato@sandbox.example.com",
+                },
+            },
+        ],
+    }
+
+
+def price_details_item(sale):
+    money = {"value": sale["price"], "currency_code": sale["currency"]}
+    return {
+        "transaction": sale["transaction"],
+        "product": sale["product"],
+        "base": money,
+        "total": money,
+        "vat": {"value": 0.0, "currency_code": sale["currency"]},
+        "fee": {"value": 0.0, "currency_code": sale["currency"]},
+        "coupon": {"code": "", "value": 0.0},
+        "real_conversion_rate": round(1 / PRICE_FACTOR[sale["currency"]], 4),
+    }
+
+
+SALES_ENDPOINTS = {
+    "/payments/api/v1/sales/history": history_item,
+    "/payments/api/v1/sales/users": users_item,
+    "/payments/api/v1/sales/price/details": price_details_item,
+}
+
+
+class Faults:
+    """Seeded fault injection on API calls: each kind with its probability."""
+
+    KINDS = ("429", "500", "502", "503", "timeout", "broken_json", "drop")
+
+    def __init__(self, rates=None, seed=11, slow_seconds=2.0):
+        self.rates = {kind: float(rate) for kind, rate in (rates or {}).items() if rate}
+        self.rng = random.Random(seed)
+        self.slow_seconds = slow_seconds
+        self._lock = threading.Lock()
+
+    def draw(self):
+        with self._lock:
+            roll = self.rng.random()
+        for kind, rate in self.rates.items():
+            if roll < rate:
+                return kind
+            roll -= rate
+        return None
+
+
+class HotmartSandbox:
+    """The sandbox server; ``start()`` serves in a thread, ``url`` is its base URL."""
+
+    def __init__(
+        self,
+        host="127.0.0.1",
+        port=0,
+        data=None,
+        client_id=DEFAULT_CLIENT_ID,
+        client_secret=DEFAULT_CLIENT_SECRET,
+        token_lifetime=172799,
+        faults=None,
+        rate_limit=RATE_LIMIT,
+        quiet=True,
+    ):
+        self.data = data or SandboxData()
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.token_lifetime = token_lifetime
+        self.faults = faults or Faults()
+        self.rate_limit = rate_limit
+        self.quiet = quiet
+        self.tokens = set()
+        self.calls = {}
+        self._window = (0, 0)  # (minute, calls in it)
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer((host, port), self._handler_class())
+        self.server.daemon_threads = True
+        self.thread = None
+
+    @property
+    def url(self):
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def basic(self):
+        raw = f"{self.client_id}:{self.client_secret}".encode()
+        return base64.b64encode(raw).decode()
+
+    def start(self):
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def count(self, path):
+        with self._lock:
+            self.calls[path] = self.calls.get(path, 0) + 1
+
+    def spend_budget(self):
+        """(remaining, reset seconds), or None when the minute's budget is spent."""
+        now = time.time()
+        minute = int(now // 60)
+        with self._lock:
+            window_minute, used = self._window
+            used = used + 1 if window_minute == minute else 1
+            self._window = (minute, used)
+        reset = max(1, int(60 - now % 60))
+        if used > self.rate_limit:
+            return None, reset
+        return self.rate_limit - used, reset
+
+    def _handler_class(self):
+        sandbox = self
+
+        class Handler(BaseHTTPRequestHandler):
+            server_version = "HotmartSandbox/1.0"
+
+            def log_message(self, format, *args):  # noqa: A002 (BaseHTTPRequestHandler's name)
+                if not sandbox.quiet:
+                    # the token request's query string carries the secret: log the path only
+                    sys.stderr.write(f"sandbox: {self.command} {urlsplit(self.path).path}\n")
+
+            def do_POST(self):
+                url = urlsplit(self.path)
+                sandbox.count(url.path)
+                if url.path == "/security/oauth/token":
+                    return self.token(parse_qs(url.query))
+                if url.path.startswith("/sandbox/sales/"):
+                    return self.change_sale(url.path.rsplit("/", 1)[-1])
+                return self.reply(404, {"error": "not_found"})
+
+            def do_GET(self):
+                url = urlsplit(self.path)
+                sandbox.count(url.path)
+                params = {k: v[0] for k, v in parse_qs(url.query).items()}
+                if url.path == "/sandbox/stats":
+                    return self.reply(
+                        200, {"calls": dict(sandbox.calls), "sales": len(sandbox.data.sales)}
+                    )
+                if url.path not in SALES_ENDPOINTS and url.path != "/products/api/v1/products":
+                    return self.reply(404, {"error": "not_found"})
+                auth = self.headers.get("Authorization", "")
+                if not auth.startswith("Bearer ") or auth[7:] not in sandbox.tokens:
+                    return self.reply(
+                        401, {"error": "invalid_token", "error_description": "Invalid access token"}
+                    )
+                budget, reset = sandbox.spend_budget()
+                headers = {
+                    "RateLimit-Limit": str(sandbox.rate_limit),
+                    "RateLimit-Reset": str(reset),
+                    "RateLimit-Remaining": str(max(budget or 0, 0)),
+                    "X-RateLimit-Remaining-Minute": str(max(budget or 0, 0)),
+                }
+                if budget is None:
+                    return self.reply(
+                        429,
+                        {"error": "too_many_requests", "error_description": "Rate limit exceeded"},
+                        headers,
+                    )
+                if self.inject_fault(headers):
+                    return None
+                if url.path == "/products/api/v1/products":
+                    items = [
+                        {
+                            "id": pid,
+                            "ucode": f"sandbox-product-{pid}",
+                            "name": name,
+                            "status": "ACTIVE",
+                            "format": "ONLINE_COURSE",
+                            "is_subscription": subscription,
+                            "warranty_period": 7,
+                            "created_at": 1740830400000,
+                        }
+                        for pid, name, _price, subscription in PRODUCTS
+                    ]
+                    return self.page(items, params, headers)
+                sales = sandbox.data.select(params)
+                return self.page([SALES_ENDPOINTS[url.path](s) for s in sales], params, headers)
+
+            def inject_fault(self, headers):
+                kind = sandbox.faults.draw()
+                if kind is None:
+                    return False
+                if kind in ("429", "500", "502", "503"):
+                    self.reply(int(kind), {"error": "sandbox_fault"}, headers)
+                elif kind == "timeout":
+                    time.sleep(sandbox.faults.slow_seconds)
+                    self.reply(504, {"error": "sandbox_timeout"}, headers)
+                elif kind == "broken_json":
+                    self.reply_raw(200, b'{"items": [{"purchase": ', headers)
+                elif kind == "drop":
+                    self.close_connection = True
+                    self.connection.close()
+                return True
+
+            def page(self, items, params, headers):
+                size = max(1, min(int(params.get("max_results") or 50), MAX_RESULTS))
+                offset = 0
+                if params.get("page_token"):
+                    try:
+                        offset = json.loads(base64.b64decode(params["page_token"]))["offset"]
+                    except (ValueError, KeyError, TypeError):
+                        return self.reply(
+                            400,
+                            {"error": "invalid_token", "error_description": "Invalid page token"},
+                            headers,
+                        )
+                page_info = {"total_results": len(items), "results_per_page": size}
+                if offset + size < len(items):
+                    token = base64.b64encode(json.dumps({"offset": offset + size}).encode())
+                    page_info["next_page_token"] = token.decode()
+                if offset:
+                    token = base64.b64encode(json.dumps({"offset": max(offset - size, 0)}).encode())
+                    page_info["prev_page_token"] = token.decode()
+                return self.reply(
+                    200, {"items": items[offset : offset + size], "page_info": page_info}, headers
+                )
+
+            def token(self, query):
+                expected = f"Basic {sandbox.basic}"
+                given = {k: v[0] for k, v in query.items()}
+                if (
+                    self.headers.get("Authorization") != expected
+                    or given.get("client_id") != sandbox.client_id
+                    or given.get("client_secret") != sandbox.client_secret
+                    or given.get("grant_type") != "client_credentials"
+                ):
+                    return self.reply(
+                        401,
+                        {"error": "invalid_client", "error_description": "Bad client credentials"},
+                    )
+                token = secrets.token_urlsafe(24)
+                sandbox.tokens.add(token)
+                return self.reply(
+                    200,
+                    {
+                        "access_token": token,
+                        "token_type": "bearer",
+                        "expires_in": sandbox.token_lifetime,
+                        "scope": "read write",
+                        "jti": secrets.token_hex(8),
+                    },
+                )
+
+            def change_sale(self, transaction):
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                    sale = sandbox.data.set_status(transaction, body["status"])
+                except (ValueError, KeyError):
+                    return self.reply(400, {"error": "give a known transaction and a status"})
+                return self.reply(
+                    200, {"transaction": sale["transaction"], "status": sale["status"]}
+                )
+
+            def reply(self, status, payload, headers=None):
+                self.reply_raw(status, json.dumps(payload).encode(), headers)
+
+            def reply_raw(self, status, body, headers=None):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("X-Hotmart-Sandbox", "development stand-in")
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=BANNER)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=18070)
+    parser.add_argument("--sales", type=int, default=200, help="how many sales to generate")
+    parser.add_argument("--days", type=int, default=60, help="spread them over these last days")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
+    parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND=RATE",
+        help=f"inject a fault on a fraction of API calls; kinds: {', '.join(Faults.KINDS)}",
+    )
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    rates = dict(item.split("=", 1) for item in args.fault)
+    sandbox = HotmartSandbox(
+        args.host,
+        args.port,
+        SandboxData(args.sales, args.seed, args.days),
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        faults=Faults(rates, seed=args.seed),
+        quiet=not args.verbose,
+    )
+    sys.stdout.write(f"{BANNER} on {sandbox.url} with {len(sandbox.data.sales)} sales\n")
+    sys.stdout.flush()
+    with contextlib.suppress(KeyboardInterrupt):
+        sandbox.server.serve_forever()
+    sandbox.server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""End to end over real HTTP: the connector against the local Hotmart sandbox."""
+
+from datetime import datetime, timedelta, timezone
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from ..hotmart.records import buyers_by_transaction, parse_history_item
+from ..hotmart.sandbox import Faults, HotmartSandbox, SandboxData
+from .common import HotmartCase
+
+
+@tagged("post_install", "-at_install")
+class TestSandboxEndToEnd(HotmartCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = HotmartSandbox(data=SandboxData(sales=1300, seed=3)).start()
+        cls.addClassCleanup(cls.sandbox.stop)
+        cls.backend.write(
+            {
+                "api_url": cls.sandbox.url,
+                "auth_url": cls.sandbox.url,
+                "client_id": cls.sandbox.client_id,
+                "client_secret": cls.sandbox.client_secret,
+                "basic_token": cls.sandbox.basic,
+            }
+        )
+        cls.window = (datetime.now(timezone.utc) - timedelta(days=61), datetime.now(timezone.utc))
+
+    def test_test_connection_succeeds_over_http(self):
+        self.backend.action_test_connection()
+        self.assertEqual(self.backend.state, "active")
+
+    def test_wrong_secret_is_refused_over_http(self):
+        self.backend.client_secret = "not-the-secret"
+        with self.assertRaisesRegex(UserError, "refused these credentials"):
+            self.backend.action_test_connection()
+        self.assertEqual(self.backend.state, "not_installed")
+
+    def test_every_approved_sale_is_read_page_by_page_with_its_buyer(self):
+        client = self.backend._get_client()
+        expected = {
+            t for t, sale in self.sandbox.data.sales.items() if sale["status"] == "APPROVED"
+        }
+        self.assertGreater(len(expected), 500)  # more than one page
+        history = [i for page in client.sales_history(*self.window, "APPROVED") for i in page]
+        buyers = {}
+        for page in client.sales_users(*self.window, "APPROVED"):
+            buyers.update(buyers_by_transaction(page))
+        sales = [parse_history_item(i, buyers.get(i["purchase"]["transaction"])) for i in history]
+        self.assertEqual({sale.transaction for sale in sales}, expected)
+        self.assertEqual(len(sales), len(expected))  # no sale twice
+        pages = -(-len(expected) // 500)
+        self.assertEqual(self.sandbox.calls["/payments/api/v1/sales/history"], pages)
+        self.assertTrue(all(sale.buyer.email for sale in sales))
+        self.assertTrue(any(sale.buyer.document_type == "CNPJ" for sale in sales))
+        self.assertEqual({sale.currency for sale in sales} >= {"BRL", "USD", "EUR"}, True)
+
+    def test_injected_faults_are_absorbed(self):
+        self.sandbox.faults = Faults({"500": 0.2, "429": 0.1, "drop": 0.1}, seed=5)
+        self.addCleanup(setattr, self.sandbox, "faults", Faults())
+        client = self.backend._get_client(backoff=0, sleep=lambda _seconds: None, retries=6)
+        expected = {t for t, s in self.sandbox.data.sales.items() if s["status"] == "COMPLETE"}
+        read = [
+            i["purchase"]["transaction"]
+            for p in client.sales_history(*self.window, "COMPLETE")
+            for i in p
+        ]
+        self.assertEqual(sorted(read), sorted(expected))
