@@ -1,7 +1,11 @@
+import logging
+import threading
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import split_every
 
 from ..hotmart.client import HotmartClient
 from ..hotmart.exceptions import (
@@ -11,7 +15,9 @@ from ..hotmart.exceptions import (
     HotmartRateLimitError,
     HotmartTransientError,
 )
-from ..hotmart.records import SALE_STATUS_CODES
+from ..hotmart.records import SALE_STATUS_CODES, parse_product
+
+_logger = logging.getLogger(__name__)
 
 HOTMART_HOSTS = {
     "production": {
@@ -25,6 +31,10 @@ HOTMART_HOSTS = {
 }
 WEBHOOK_ROUTE = "/hotmart/webhook/%s"
 SECRET_FIELDS = ("client_secret", "basic_token", "hottok")
+# The receive window starts this long before the last good run: late approvals are caught.
+RECEIVE_OVERLAP = timedelta(hours=2)
+RECEIVE_BATCH = 200  # sales turned into orders per transaction
+RECEIVE_PER_RUN = 2000  # a scheduled run stops after this many and asks to run again
 # A change to any of these means the account has to prove it can connect again.
 CONNECTION_FIELDS = (
     "environment",
@@ -171,6 +181,26 @@ class HotmartBackend(models.Model):
         check_company=True,
     )
 
+    product_id = fields.Many2one(
+        "product.product",
+        string="Fallback Product",
+        check_company=True,
+        domain="[('sale_ok', '=', True)]",
+        help="Use this product for every Hotmart product not known in Odoo yet. Empty: a "
+        "service product is created for each new Hotmart product.",
+    )
+
+    # Receiving
+    last_receive_date = fields.Datetime(
+        string="Last Complete Receive",
+        readonly=True,
+        copy=False,
+        help="End of the last window whose sales were all read from Hotmart. The next run "
+        "starts a little before it.",
+    )
+    last_error = fields.Text(readonly=True, copy=False)
+    sale_count = fields.Integer(compute="_compute_sale_count", string="Hotmart Sales")
+
     # Statuses
     status_mapping_ids = fields.One2many("hotmart.status.mapping", "backend_id", copy=True)
     allow_status_regression = fields.Boolean(
@@ -186,6 +216,15 @@ class HotmartBackend(models.Model):
             hosts = HOTMART_HOSTS[backend.environment or "production"]
             backend.api_url = hosts["api_url"]
             backend.auth_url = hosts["auth_url"]
+
+    def _compute_sale_count(self):
+        counts = dict(
+            self.env["hotmart.sale"]._read_group(
+                [("backend_id", "in", self.ids)], ["backend_id"], ["__count"]
+            )
+        )
+        for backend in self:
+            backend.sale_count = counts.get(backend, 0)
 
     @api.depends("company_id")
     def _compute_webhook_url(self):
@@ -376,3 +415,269 @@ class HotmartBackend(models.Model):
                 reason=error.message,
             )
         return self.env._("Hotmart answered in an unexpected way: %(reason)s", reason=error.message)
+
+    # ------------------------------------------------------------------ settings in use
+
+    def _status_mapping(self):
+        """{hotmart status: mapping line}"""
+        self.ensure_one()
+        return {line.hotmart_status: line for line in self.status_mapping_ids}
+
+    def _importable_statuses(self):
+        self.ensure_one()
+        return self.status_mapping_ids.filtered("import_order").mapped("hotmart_status")
+
+    def _convert_to_company_currency(self, amount, currency, code, moment):
+        """What Hotmart says the buyer paid, in company currency (DESIGN.md section 4)."""
+        self.ensure_one()
+        company = self.company_id
+        target = company.currency_id
+        if not currency:
+            raise UserError(
+                self.env._(
+                    "The sale is in %(code)s, a currency Odoo does not know. Add it in the "
+                    "currencies of the Invoicing settings, then receive the sale again.",
+                    code=code,
+                )
+            )
+        amount = float(amount)
+        if currency == target:
+            return target.round(amount)
+        fixed_rate = {"USD": self.usd_rate, "EUR": self.eur_rate}.get(currency.name)
+        if fixed_rate:
+            return target.round(amount * fixed_rate)
+        day = (moment or fields.Datetime.now()).date()
+        has_rate = self.env["res.currency.rate"].search_count(
+            [
+                ("currency_id", "=", currency.id),
+                ("name", "<=", day),
+                ("company_id", "in", [False, company.id]),
+            ],
+            limit=1,
+        )
+        if not has_rate:
+            raise UserError(
+                self.env._(
+                    "No exchange rate for %(currency)s on or before %(date)s. Add one in the "
+                    "currency's rates (Invoicing settings, Currencies), then receive the sale "
+                    "again.",
+                    currency=currency.name,
+                    date=day,
+                )
+            )
+        return currency._convert(amount, target, company, day)
+
+    def _fiscal_position_for(self, partner):
+        """The account's fiscal position, or the contributors' one for an ICMS contributor."""
+        self.ensure_one()
+        if (
+            self.use_contributor_fiscal_position
+            and self.contributor_fiscal_position_id
+            and partner._hotmart_is_icms_contributor()
+        ):
+            return self.contributor_fiscal_position_id
+        if self.fiscal_position_id:
+            return self.fiscal_position_id
+        return (
+            self.env["account.fiscal.position"]
+            .with_company(self.company_id)
+            ._get_fiscal_position(partner)
+        )
+
+    # ------------------------------------------------------------------ fetching
+
+    def _fetch_sales(self, date_from, date_to, statuses=None):
+        """Store the sales ordered in [date_from, date_to] and return them.
+
+        Reads the history, then the buyers (``/sales/users``), page by page and one status
+        at a time (every status of the mapping when ``statuses`` is None): API calls are
+        pages only and each page is written in bulk. With ``hotmart_commit`` in the context
+        (scheduled runs) every page is committed, so memory stays bounded and a long run
+        keeps what it read.
+        """
+        self.ensure_one()
+        if statuses is None:
+            statuses = self.status_mapping_ids.mapped("hotmart_status")
+        client = self._get_client()
+        Sale = self.env["hotmart.sale"].sudo()
+        sale_ids = []
+        for status in statuses:
+            for page in client.sales_history(date_from, date_to, status):
+                sale_ids += Sale._store_history_page(self, page).ids
+                self._end_of_page()
+            for page in client.sales_users(date_from, date_to, status):
+                Sale._store_buyers_page(self, page)
+                self._end_of_page()
+        return self.env["hotmart.sale"].browse(list(dict.fromkeys(sale_ids)))
+
+    def _end_of_page(self):
+        if self.env.context.get("hotmart_commit"):
+            # scheduled runs keep each page, so that a long run survives and resumes
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+            self.env.invalidate_all()
+
+    # ------------------------------------------------------------------ receiving
+
+    def action_receive_orders(self):
+        """'Receive Orders Now': the scheduled action's work, for this account, now."""
+        self.ensure_one()
+        if self.state != "active":
+            raise UserError(self.env._("Test the connection of %(name)s first.", name=self.name))
+        result = self._receive_new_sales(origin=self.env._("Receive Orders Now"))
+        return self._receive_new_sales_notification(result)
+
+    @api.model
+    def _cron_receive_orders(self):
+        """Scheduled action: receive the new sales of every active account."""
+        commit = not getattr(threading.current_thread(), "testing", False)
+        done = remaining = 0
+        for backend in self.search([("state", "=", "active")]):
+            result = backend.with_context(hotmart_commit=commit)._run_isolated(
+                "_receive_new_sales", origin=self.env._("the scheduled action")
+            )
+            done += result.get("processed", 0)
+            remaining += result.get("remaining", 0)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    def _run_isolated(self, method, **kwargs):
+        """Run one account's scheduled work; an unexpected error never stops the others."""
+        self.ensure_one()
+        try:
+            if self.env.context.get("hotmart_commit"):
+                return getattr(self, method)(**kwargs)
+            with self.env.cr.savepoint():
+                return getattr(self, method)(**kwargs)
+        except Exception as error:  # noqa: BLE001 (one account must not stop the others)
+            _logger.exception("Hotmart account %s: %s failed", self.id, method)
+            if self.env.context.get("hotmart_commit"):
+                self.env.cr.rollback()
+            self.sudo().last_error = self.env._(
+                "Unexpected error, the next run will try again: %(error)s", error=error
+            )
+            return {}
+
+    def _receive_new_sales(self, origin):
+        """Store the window's sales, then receive the pending ones (DESIGN.md section 4)."""
+        self.ensure_one()
+        started = fields.Datetime.now()
+        statuses = self._importable_statuses()
+        date_from = self.import_since
+        if self.last_receive_date:
+            date_from = max(date_from, self.last_receive_date - RECEIVE_OVERLAP)
+        fetch_error = False
+        try:
+            if statuses:
+                self._fetch_sales(date_from, started, statuses)
+        except HotmartError as error:
+            fetch_error = error.message
+            _logger.warning("Hotmart account %s: receiving stopped: %s", self.id, error.message)
+        values = {"last_error": fetch_error}
+        if not fetch_error:
+            # remembered only when the whole window was stored: a failed run is repeated
+            values["last_receive_date"] = started
+        self.sudo().write(values)
+        self._end_of_page()
+        result = self._receive_pending(statuses, origin)
+        result["fetch_error"] = fetch_error
+        return result
+
+    def _receive_pending(self, statuses, origin, limit=RECEIVE_PER_RUN):
+        """Receive the stored sales still waiting, oldest first, a batch per transaction."""
+        Sale = self.env["hotmart.sale"].sudo()
+        domain = [
+            ("backend_id", "=", self.id),
+            ("sale_order_id", "=", False),
+            ("status", "in", statuses),
+            ("order_date", ">=", self.import_since),
+        ]
+        # failed sales are tried again once per run; they never count as work left
+        to_receive = Sale.search(domain + [("state", "=", "failed")], order="order_date, id")
+        pending = Sale.search(domain + [("state", "=", "pending")], order="order_date, id")
+        to_receive |= pending[:limit]
+        counts = {"received": 0, "failed": 0, "processed": 0}
+        counts["remaining"] = max(len(pending) - limit, 0)
+        for batch_ids in split_every(RECEIVE_BATCH, to_receive.ids):
+            result = Sale.browse(batch_ids)._receive(origin)
+            counts["received"] += len(result["received"])
+            counts["failed"] += len(result["failed"])
+            counts["processed"] += len(batch_ids)
+            self.env["ir.cron"]._notify_progress(
+                done=counts["processed"],
+                remaining=len(to_receive) - counts["processed"] + counts["remaining"],
+            )
+            self._end_of_page()
+        return counts
+
+    def _receive_new_sales_notification(self, result):
+        message = self.env._(
+            "%(received)s orders received, %(failed)s sales failed.",
+            received=result["received"],
+            failed=result["failed"],
+        )
+        if result.get("remaining"):
+            message += " " + self.env._(
+                "%(count)s more are waiting: the scheduled action goes on with them.",
+                count=result["remaining"],
+            )
+        if result.get("fetch_error"):
+            message += " " + self.env._(
+                "Hotmart could not be read completely (%(reason)s): the next run reads the "
+                "same period again.",
+                reason=result["fetch_error"],
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if result["failed"] or result.get("fetch_error") else "success",
+                "title": self.env._("Hotmart: %(name)s", name=self.name),
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_receive_products(self):
+        """Import the Hotmart catalogue: a service product per Hotmart product not known yet."""
+        self.ensure_one()
+        Template = self.env["product.template"].sudo()
+        created = known = 0
+        try:
+            for page in self._get_client().products():
+                names = {}
+                for item in page:
+                    try:
+                        product = parse_product(item)
+                    except HotmartError as error:
+                        _logger.warning("Hotmart product skipped: %s", error.message)
+                        continue
+                    names[product.id] = product.name
+                existing = Template._hotmart_search(self, list(names))
+                known += len(existing)
+                new, _refused = Template._hotmart_create(
+                    {pid: name for pid, name in names.items() if pid not in existing}
+                )
+                created += len(new)
+        except HotmartError as error:
+            raise UserError(self._explain_connection_error(error)) from None
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Hotmart products"),
+                "message": self.env._(
+                    "%(created)s products created, %(known)s already known.",
+                    created=created,
+                    known=known,
+                ),
+            },
+        }
+
+    def action_view_sales(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "hotmart_connector.hotmart_sale_action"
+        )
+        action["domain"] = [("backend_id", "=", self.id)]
+        action["context"] = {"default_backend_id": self.id}
+        return action

@@ -1,0 +1,478 @@
+import json
+import logging
+
+from psycopg2 import errors
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..hotmart.exceptions import HotmartBadPayloadError
+from ..hotmart.records import (
+    SALE_STATUSES,
+    buyers_by_transaction,
+    parse_history_item,
+    parse_webhook_sale,
+)
+
+_logger = logging.getLogger(__name__)
+
+
+def _naive_utc(moment):
+    return moment.replace(tzinfo=None) if moment else False
+
+
+def _purchase_transaction(item):
+    purchase = item.get("purchase") if isinstance(item, dict) else None
+    value = purchase.get("transaction") if isinstance(purchase, dict) else None
+    return str(value).strip() if value not in (None, "") else ""
+
+
+class HotmartSale(models.Model):
+    """One Hotmart transaction of one account: what Hotmart said, and the order made of it."""
+
+    _name = "hotmart.sale"
+    _description = "Hotmart Sale"
+    _order = "order_date desc, id desc"
+    _rec_name = "transaction"
+
+    backend_id = fields.Many2one(
+        "hotmart.backend", string="Account", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    transaction = fields.Char(required=True, readonly=True, index=True)
+    status = fields.Selection(SALE_STATUSES, string="Hotmart Status", readonly=True, index=True)
+    order_date = fields.Datetime(readonly=True, index=True)
+    approved_date = fields.Datetime(readonly=True)
+    buyer_name = fields.Char(readonly=True)
+    buyer_email = fields.Char(string="Buyer E-mail", readonly=True)
+    buyer_document = fields.Char(string="Buyer CPF/CNPJ", readonly=True)
+    product_name = fields.Char(readonly=True)
+    hotmart_product_id = fields.Char(string="Hotmart Product ID", readonly=True)
+    amount = fields.Monetary(readonly=True, currency_field="currency_id")
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    currency_code = fields.Char(readonly=True, help="The currency as Hotmart spells it.")
+    payment_type = fields.Char(readonly=True)
+    installments = fields.Integer(readonly=True)
+    recurrence_number = fields.Integer(readonly=True)
+    payload = fields.Json(readonly=True, copy=False, help="What Hotmart sent, as received.")
+    payload_display = fields.Text(string="Hotmart Payload", compute="_compute_payload_display")
+    sale_order_id = fields.Many2one(
+        "sale.order",
+        readonly=True,
+        copy=False,
+        index=True,
+        ondelete="set null",
+    )
+    partner_id = fields.Many2one(related="sale_order_id.partner_id", string="Customer")
+    state = fields.Selection(
+        [
+            ("pending", "To Receive"),
+            ("done", "Received"),
+            ("failed", "Failed"),
+            ("ignored", "Ignored"),
+        ],
+        default="pending",
+        required=True,
+        readonly=True,
+        index=True,
+        copy=False,
+    )
+    error = fields.Text(readonly=True, copy=False)
+
+    _sql_constraints = [
+        (
+            "transaction_uniq",
+            "unique(backend_id, transaction)",
+            "A Hotmart transaction is stored once per account.",
+        ),
+    ]
+
+    @api.depends("payload")
+    def _compute_payload_display(self):
+        for sale in self:
+            sale.payload_display = (
+                json.dumps(sale.payload, indent=2, ensure_ascii=False, sort_keys=True)
+                if sale.payload
+                else False
+            )
+
+    # ------------------------------------------------------------------ storing
+
+    @api.model
+    def _values_from_record(self, record, currencies):
+        return {
+            "status": record.status,
+            "order_date": _naive_utc(record.order_date),
+            "approved_date": _naive_utc(record.approved_date),
+            "buyer_name": record.buyer.name,
+            "buyer_email": record.buyer.email,
+            "buyer_document": record.buyer.document or False,
+            "product_name": record.product_name,
+            "hotmart_product_id": record.product_id or False,
+            "amount": float(record.amount),
+            "currency_code": record.currency,
+            "currency_id": currencies.get(record.currency, False),
+            "payment_type": record.payment_type,
+            "installments": record.installments,
+            "recurrence_number": record.recurrence_number,
+        }
+
+    @api.model
+    def _currency_ids_by_code(self, codes):
+        currencies = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search_read([("name", "in", list(codes))], ["name"])
+        )
+        return {currency["name"]: currency["id"] for currency in currencies}
+
+    @api.model
+    def _store_history_page(self, backend, items):
+        """Store one /sales/history page: a row per transaction, created or updated in bulk.
+
+        An item that cannot be read is stored as failed with the reason, so nothing is lost;
+        only an item without any transaction cannot be stored, and is logged.
+        """
+        entries = {}
+        records = {}
+        for item in items:
+            transaction = _purchase_transaction(item)
+            if not transaction:
+                _logger.warning(
+                    "Hotmart account %s: a sale without transaction was skipped.", backend.id
+                )
+                continue
+            payload = {"source": "rest", "history": item}
+            try:
+                records[transaction] = parse_history_item(item)
+            except HotmartBadPayloadError as error:
+                entries[transaction] = {
+                    "payload": payload,
+                    "state": "failed",
+                    "error": error.message,
+                }
+                continue
+            entries[transaction] = {"payload": payload}
+        currencies = self._currency_ids_by_code({r.currency for r in records.values()})
+        for transaction, record in records.items():
+            entries[transaction].update(self._values_from_record(record, currencies))
+        return self._upsert(backend, entries)
+
+    @api.model
+    def _store_buyers_page(self, backend, items):
+        """Attach one /sales/users page's participants to the sales already stored."""
+        raw = {}
+        for item in items:
+            transaction = (
+                str(item.get("transaction") or "").strip() if isinstance(item, dict) else ""
+            )
+            if transaction:
+                raw[transaction] = item
+        if not raw:
+            return self.browse()
+        buyers = buyers_by_transaction(list(raw.values()))
+        sales = self.search([("backend_id", "=", backend.id), ("transaction", "in", list(raw))])
+        for sale in sales:
+            buyer = buyers.get(sale.transaction)
+            values = {"payload": dict(sale.payload or {}, users=raw[sale.transaction])}
+            if buyer:
+                values.update(
+                    buyer_name=sale.buyer_name or buyer.name,
+                    buyer_email=sale.buyer_email or buyer.email,
+                    buyer_document=buyer.document or sale.buyer_document,
+                )
+            sale.write(values)
+        return sales
+
+    @api.model
+    def _upsert(self, backend, entries):
+        """Create the transactions not stored yet, update the others; returns all of them."""
+        existing = self.search(
+            [("backend_id", "=", backend.id), ("transaction", "in", list(entries))]
+        )
+        for sale in existing:
+            sale._update_from_hotmart(entries.pop(sale.transaction))
+        vals_list = [
+            dict(values, backend_id=backend.id, transaction=transaction)
+            for transaction, values in entries.items()
+        ]
+        return existing | self._create_tolerating_duplicates(backend, vals_list)
+
+    @api.model
+    def _create_tolerating_duplicates(self, backend, vals_list):
+        """Bulk create; when a concurrent run stored some first, update those instead."""
+        if not vals_list:
+            return self.browse()
+        try:
+            with self.env.cr.savepoint():
+                return self.create(vals_list)
+        except errors.UniqueViolation:
+            _logger.info("Hotmart sales stored meanwhile by another run; merging one by one.")
+        created = self.browse()
+        for values in vals_list:
+            try:
+                with self.env.cr.savepoint():
+                    created |= self.create([values])
+            except errors.UniqueViolation:
+                sale = self.search(
+                    [("backend_id", "=", backend.id), ("transaction", "=", values["transaction"])]
+                )
+                sale._update_from_hotmart(values)
+                created |= sale
+        return created
+
+    def _update_from_hotmart(self, values):
+        """Refresh a stored sale with what Hotmart says now; hook for status changes."""
+        self.ensure_one()
+        values = dict(values)
+        payload = values.pop("payload", None)
+        if payload is not None:
+            # keep the participants fetched before, unless the new payload brings its own
+            values["payload"] = dict(self.payload or {}, **payload)
+        if values.get("state") == "failed" and self.state == "done":
+            # an order exists: a later unreadable answer does not undo it
+            values.pop("state")
+            values.pop("error", None)
+        elif self.state == "failed" and "state" not in values:
+            values.update(state="pending", error=False)
+        old_status = self.status
+        changed = {name: value for name, value in values.items() if self._differs(name, value)}
+        if changed:
+            self.write(changed)
+        if old_status and self.status != old_status:
+            self._on_status_changed(old_status)
+
+    def _differs(self, name, value):
+        field = self._fields[name]
+        current = self[name]
+        if field.type == "many2one":
+            return current.id != (value or False)
+        if field.type in ("json", "text"):
+            return True if field.type == "json" else current != value
+        if field.type in ("float", "monetary"):
+            return round(current - (value or 0.0), 6) != 0
+        return (current or False) != (value or False)
+
+    def _on_status_changed(self, old_status):
+        """Called when Hotmart reports a new status for a stored sale."""
+
+    # ------------------------------------------------------------------ reading back
+
+    def _to_record(self):
+        """The HotmartSale record behind this row, parsed again from the stored payload."""
+        self.ensure_one()
+        payload = self.payload or {}
+        if payload.get("source") == "webhook":
+            return parse_webhook_sale(payload.get("event"), payload.get("data"))
+        if "history" not in payload:
+            raise HotmartBadPayloadError("Nothing from Hotmart is stored for this sale.")
+        users = payload.get("users")
+        buyer = buyers_by_transaction([users]).get(self.transaction) if users else None
+        return parse_history_item(payload["history"], buyer)
+
+    # ------------------------------------------------------------------ receiving
+
+    def action_receive(self):
+        """Receive the selected sales as sale orders (the list's 'Receive orders' action)."""
+        self._check_receive_access()
+        result = self._receive(origin=self.env._("the Hotmart sales list"))
+        return self._receive_notification(result)
+
+    def _check_receive_access(self):
+        if not self.env.user.has_group("hotmart_connector.group_hotmart_user"):
+            raise AccessError(self.env._("Only Hotmart users can receive Hotmart sales."))
+        self.check_access("write")
+
+    def _receive(self, origin):
+        """Make sale orders of these sales; returns {'received', 'already', 'failed'} sales.
+
+        Runs as superuser, as a connector does: the orders, customers and products belong to
+        the account's company whoever clicked. Rows are locked first, so that two runs at
+        once never make two orders of one sale.
+        """
+        sales = self.sudo()
+        to_receive = sales._lock_for_receiving()
+        result = {"received": self.browse(), "already": sales - to_receive, "failed": self.browse()}
+        for backend in to_receive.backend_id:
+            batch = to_receive.filtered(lambda sale, backend=backend: sale.backend_id == backend)
+            received, failed = batch._receive_for_backend(backend, origin)
+            result["received"] |= received
+            result["failed"] |= failed
+        return result
+
+    def _lock_for_receiving(self):
+        """Lock these rows; the ones without an order (and not ignored by hand) go on."""
+        if not self:
+            return self
+        self.flush_recordset()
+        self.env.cr.execute(
+            "SELECT id FROM hotmart_sale WHERE id IN %s ORDER BY id FOR UPDATE",
+            [tuple(self.ids)],
+        )
+        self.invalidate_recordset(["sale_order_id", "state"])
+        return self.filtered(lambda sale: not sale.sale_order_id)
+
+    def _receive_for_backend(self, backend, origin):
+        backend = backend.with_company(backend.company_id)
+        failed = {}
+        records = {}
+        for sale in self:
+            try:
+                records[sale] = sale._to_record()
+            except HotmartBadPayloadError as error:
+                failed[sale] = error.message
+        partners, partner_errors = self.env["res.partner"]._hotmart_find_or_create(
+            backend, {sale: record.buyer for sale, record in records.items()}
+        )
+        products, product_errors = self.env["product.template"]._hotmart_find_or_create(
+            backend, list(records.values())
+        )
+        vals_by_sale = {}
+        for sale, record in records.items():
+            reason = partner_errors.get(sale) or product_errors.get(record.product_id)
+            if reason:
+                failed[sale] = reason
+                continue
+            try:
+                vals_by_sale[sale] = sale._prepare_order_values(
+                    backend, record, partners[sale], products[record.product_id]
+                )
+            except (UserError, ValidationError) as error:
+                failed[sale] = error.args[0]
+        orders, order_errors = self.env["sale.order"]._hotmart_create_orders(vals_by_sale)
+        failed.update(order_errors)
+        received = self.browse()
+        for sale, order in orders.items():
+            sale.write({"sale_order_id": order.id, "state": "done", "error": False})
+            received |= sale
+        self._apply_mapping_on_new_orders(orders, backend._status_mapping(), origin)
+        for sale, reason in failed.items():
+            _logger.info("Hotmart sale %s not received: %s", sale.transaction, reason)
+            sale.write({"state": "failed", "error": reason})
+        return received, self.browse([sale.id for sale in failed])
+
+    def _prepare_order_values(self, backend, record, partner, product):
+        self.ensure_one()
+        amount = backend._convert_to_company_currency(
+            record.amount, self.currency_id, record.currency, record.order_date
+        )
+        fiscal_position = backend._fiscal_position_for(partner)
+        price_unit, rounding = self.env["sale.order"]._hotmart_price_unit(
+            product, amount, fiscal_position, backend.company_id, partner
+        )
+        values = {
+            "partner_id": partner.id,
+            "company_id": backend.company_id.id,
+            "date_order": _naive_utc(record.order_date) or fields.Datetime.now(),
+            "client_order_ref": record.transaction,
+            "origin": f"Hotmart {record.transaction}",
+            "hotmart_sale_id": self.id,
+            "hotmart_amount": float(record.amount),
+            "hotmart_currency_id": self.currency_id.id,
+            "fiscal_position_id": fiscal_position.id,
+            "pricelist_id": False,
+            "order_line": [
+                fields.Command.create(
+                    {
+                        "product_id": product.id,
+                        "product_uom_qty": 1,
+                        "price_unit": price_unit,
+                    }
+                )
+            ],
+        }
+        if rounding:
+            values["order_line"].append(
+                fields.Command.create(
+                    {
+                        "product_id": product.id,
+                        "name": self.env._("Rounding to the amount paid on Hotmart"),
+                        "product_uom_qty": 1,
+                        "price_unit": rounding,
+                        "tax_id": [fields.Command.clear()],
+                    }
+                )
+            )
+        if backend.team_id:
+            values["team_id"] = backend.team_id.id
+        values["user_id"] = backend.user_id.id or False
+        return values
+
+    def _apply_mapping_on_new_orders(self, orders_by_sale, mapping, origin):
+        """Move each new order to the state its Hotmart status maps to, and say why."""
+        SaleOrder = self.env["sale.order"]
+        SaleOrder.browse([o.id for o in orders_by_sale.values()])._message_log_batch(
+            bodies={
+                order.id: sale._received_message(origin, mapping.get(sale.status))
+                for sale, order in orders_by_sale.items()
+            }
+        )
+        by_target = {}
+        for sale, order in orders_by_sale.items():
+            line = mapping.get(sale.status)
+            by_target.setdefault(line.order_state if line else "draft", SaleOrder)
+            by_target[line.order_state if line else "draft"] |= order
+            if line and line.create_activity:
+                order._hotmart_schedule_review(sale.status)
+        for target, orders in by_target.items():
+            orders._hotmart_move_batch(target)
+
+    def _received_message(self, origin, mapping_line):
+        self.ensure_one()
+        status_label = dict(self._fields["status"]._description_selection(self.env)).get(
+            self.status, self.status
+        )
+        if mapping_line:
+            outcome = self.env._(
+                "The status maps to %(state)s.",
+                state=self.env["sale.order"]._hotmart_state_label(mapping_line.order_state),
+            )
+        else:
+            outcome = self.env._("No mapping for this status: the order stays a quotation.")
+        return self.env._(
+            "Received from Hotmart by %(origin)s: transaction %(transaction)s, status "
+            "%(status)s, paid %(amount)s %(currency)s. %(outcome)s",
+            origin=origin,
+            transaction=self.transaction,
+            status=status_label,
+            amount="%.2f" % self.amount,
+            currency=self.currency_code,
+            outcome=outcome,
+        )
+
+    def _receive_notification(self, result):
+        received, already, failed = result["received"], result["already"], result["failed"]
+        parts = [self.env._("%(count)s received", count=len(received))]
+        if already:
+            parts.append(self.env._("%(count)s already received", count=len(already)))
+        if failed:
+            parts.append(self.env._("%(count)s failed (see their error)", count=len(failed)))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if failed else "success",
+                "title": self.env._("Hotmart sales"),
+                "message": ", ".join(parts) + ".",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_ignore(self):
+        self.filtered(lambda sale: sale.state in ("pending", "failed")).write(
+            {"state": "ignored", "error": False}
+        )
+
+    def action_reset(self):
+        self.filtered(lambda sale: sale.state in ("ignored", "failed")).write(
+            {"state": "pending", "error": False}
+        )
+
+    def action_open_order(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "res_id": self.sale_order_id.id,
+            "view_mode": "form",
+        }

@@ -1,0 +1,88 @@
+from odoo import api, fields, models
+
+from .bulk import create_isolated
+
+
+class ProductTemplate(models.Model):
+    _inherit = "product.template"
+
+    hotmart_product_id = fields.Char(
+        string="Hotmart Product ID",
+        copy=False,
+        index="btree_not_null",
+        help="Hotmart's numeric product id: sales of this Hotmart product use this product.",
+    )
+
+    @api.model
+    def _hotmart_find_or_create(self, backend, records):
+        """{hotmart product id: product.product} for these sales, and {id: reason} failures.
+
+        Matched by ``hotmart_product_id``; otherwise the account's fallback product, or a new
+        service product named after the Hotmart product.
+        """
+        names = {}
+        for record in records:
+            names.setdefault(record.product_id, record.product_name)
+        products, errors = {}, {}
+        if "" in names:
+            names.pop("")
+            if backend.product_id:
+                products[""] = backend.product_id
+            else:
+                errors[""] = self.env._(
+                    "The sale names no Hotmart product. Set a fallback product on the account "
+                    "(Orders and Fiscal tab), then receive it again."
+                )
+        found = self._hotmart_search(backend, list(names))
+        products.update({pid: template.product_variant_id for pid, template in found.items()})
+        missing = [pid for pid in names if pid not in found]
+        if missing and backend.product_id:
+            products.update(dict.fromkeys(missing, backend.product_id))
+        elif missing:
+            created, create_errors = self._hotmart_create(
+                {pid: names[pid] or pid for pid in missing}
+            )
+            products.update({pid: t.product_variant_id for pid, t in created.items()})
+            errors.update(create_errors)
+        return products, errors
+
+    @api.model
+    def _hotmart_search(self, backend, hotmart_ids):
+        if not hotmart_ids:
+            return {}
+        templates = self.with_context(active_test=False).search(
+            [
+                ("hotmart_product_id", "in", hotmart_ids),
+                ("company_id", "in", [False, backend.company_id.id]),
+            ],
+            order="active desc, id",
+        )
+        found = {}
+        for template in templates:
+            found.setdefault(template.hotmart_product_id, template)
+        return found
+
+    @api.model
+    def _hotmart_product_values(self, hotmart_id, name):
+        return {
+            "name": name,
+            "hotmart_product_id": hotmart_id,
+            "type": "service",
+            "sale_ok": True,
+            "purchase_ok": False,
+            "invoice_policy": "order",
+            "list_price": 0.0,
+        }
+
+    @api.model
+    def _hotmart_create(self, names):
+        """Create service products for {hotmart id: name}; ({id: template}, {id: reason})."""
+        ids = list(names)
+        return create_isolated(
+            self.with_context(tracking_disable=True),
+            ids,
+            [self._hotmart_product_values(pid, names[pid]) for pid in ids],
+            lambda values, reason: self.env._(
+                "Odoo refused the product %(name)s: %(reason)s", name=values["name"], reason=reason
+            ),
+        )

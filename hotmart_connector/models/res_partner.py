@@ -1,0 +1,243 @@
+import unicodedata
+
+from stdnum.br import cnpj, cpf
+
+from odoo import api, fields, models
+
+from .bulk import create_isolated
+
+DOCUMENTS = {"CPF": cpf, "CNPJ": cnpj}
+# Country names as Hotmart sends them (the buyer's language) that are not Odoo's English name.
+COUNTRY_ALIASES = {
+    "brasil": "BR",
+    "estados unidos": "US",
+    "eua": "US",
+    "usa": "US",
+    "mexico": "MX",
+    "franca": "FR",
+    "alemanha": "DE",
+    "espanha": "ES",
+    "italia": "IT",
+    "inglaterra": "GB",
+    "reino unido": "GB",
+    "japao": "JP",
+    "canada": "CA",
+    "colombia": "CO",
+    "peru": "PE",
+    "paraguai": "PY",
+    "uruguai": "UY",
+    "bolivia": "BO",
+    "equador": "EC",
+    "holanda": "NL",
+    "paises baixos": "NL",
+    "suica": "CH",
+    "belgica": "BE",
+    "irlanda": "IE",
+    "angola": "AO",
+    "mocambique": "MZ",
+}
+
+
+def _plain(text):
+    """Lower case without accents, for comparing names as people type them."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip().lower()
+
+
+def valid_document(buyer):
+    """(type, digits) of the buyer's CPF/CNPJ when it is valid, else (None, None)."""
+    module = DOCUMENTS.get(buyer.document_type)
+    if module and buyer.document and module.is_valid(buyer.document):
+        return buyer.document_type, module.compact(buyer.document)
+    return None, None
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    hotmart_buyer_ucode = fields.Char(
+        string="Hotmart Buyer Code",
+        copy=False,
+        index="btree_not_null",
+        help="Hotmart's code of this buyer: later sales of the same buyer find this contact.",
+    )
+
+    def _hotmart_is_icms_contributor(self):
+        """True for a customer with a state registration (IE, a field of l10n_br)."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        return bool("l10n_br_ie_code" in commercial._fields and commercial.l10n_br_ie_code)
+
+    @api.model
+    def _hotmart_find_or_create(self, backend, buyers_by_key):
+        """Match or create one contact per buyer; returns ({key: partner}, {key: reason}).
+
+        Buyers are matched, in this order, by Hotmart buyer code already bound, by valid
+        CPF/CNPJ, then by e-mail (case-insensitive). The others are created, once per buyer
+        even when the batch holds several of their sales: never one contact per order.
+        """
+        finder = _BuyerMatcher(self.env, backend)
+        finder.load(buyers_by_key.values())
+        partners, errors, to_create = {}, {}, {}
+        for key, buyer in buyers_by_key.items():
+            partner = finder.match(buyer)
+            if partner:
+                partners[key] = partner
+            else:
+                to_create.setdefault(finder.identity(buyer), []).append((key, buyer))
+        created, create_errors = finder.create_partners(
+            [group[0][1] for group in to_create.values()]
+        )
+        for identity, group in to_create.items():
+            for key, _buyer in group:
+                if identity in created:
+                    partners[key] = created[identity]
+                else:
+                    errors[key] = create_errors[identity]
+        finder.bind_codes(partners, buyers_by_key)
+        return partners, errors
+
+
+class _BuyerMatcher:
+    """The lookups of one batch of buyers: a few searches for all of them, not one each."""
+
+    def __init__(self, env, backend):
+        self.env = env
+        self.backend = backend
+        self.Partner = env["res.partner"].with_context(tracking_disable=True)
+        self.company_domain = [("company_id", "in", [False, backend.company_id.id])]
+        self.by_ucode, self.by_document, self.by_email = {}, {}, {}
+        self._countries = None
+        self._states = {}
+        self.has_l10n_br = "l10n_latam_identification_type_id" in self.Partner._fields
+
+    # matching -------------------------------------------------------------
+
+    def load(self, buyers):
+        buyers = list(buyers)
+        ucodes = {b.ucode for b in buyers if b.ucode}
+        documents = {}
+        for buyer in buyers:
+            kind, digits = valid_document(buyer)
+            if digits:
+                documents[digits] = DOCUMENTS[kind]
+        emails = {b.email.strip().lower() for b in buyers if b.email and "@" in b.email}
+        if ucodes:
+            for partner in self.Partner.search(
+                [("hotmart_buyer_ucode", "in", list(ucodes)), *self.company_domain], order="id"
+            ):
+                self.by_ucode.setdefault(partner.hotmart_buyer_ucode, partner)
+        if documents:
+            spellings = {}
+            for digits, module in documents.items():
+                for spelling in (digits, module.format(digits), f"BR{digits}"):
+                    spellings[spelling] = digits
+            for partner in self.Partner.search(
+                [("vat", "in", list(spellings)), *self.company_domain], order="id"
+            ):
+                self.by_document.setdefault(spellings[partner.vat], partner)
+        if emails:
+            for partner in self.Partner.search(
+                [("email_normalized", "in", list(emails)), *self.company_domain], order="id"
+            ):
+                self.by_email.setdefault(partner.email_normalized, partner)
+
+    def match(self, buyer):
+        _kind, digits = valid_document(buyer)
+        email = (buyer.email or "").strip().lower()
+        return (
+            (buyer.ucode and self.by_ucode.get(buyer.ucode))
+            or (digits and self.by_document.get(digits))
+            or (email and self.by_email.get(email))
+            or None
+        )
+
+    @staticmethod
+    def identity(buyer):
+        _kind, digits = valid_document(buyer)
+        return buyer.ucode or digits or (buyer.email or "").strip().lower() or buyer.name
+
+    def bind_codes(self, partners, buyers_by_key):
+        """Remember the Hotmart buyer code on contacts matched by document or e-mail."""
+        for key, partner in partners.items():
+            ucode = buyers_by_key[key].ucode
+            if ucode and not partner.hotmart_buyer_ucode:
+                partner.hotmart_buyer_ucode = ucode
+
+    # creating -------------------------------------------------------------
+
+    def create_partners(self, buyers):
+        """Create the contacts; ({identity: partner}, {identity: reason})."""
+        return create_isolated(
+            self.Partner,
+            [self.identity(buyer) for buyer in buyers],
+            [self.values(buyer) for buyer in buyers],
+            lambda values, reason: self.env._(
+                "Odoo refused the customer %(name)s: %(reason)s", name=values["name"], reason=reason
+            ),
+        )
+
+    def values(self, buyer):
+        kind, digits = valid_document(buyer)
+        address = buyer.address
+        country = self.country(address, has_brazilian_document=bool(digits))
+        values = {
+            "name": buyer.name or buyer.email or buyer.ucode or self.env._("Hotmart buyer"),
+            "email": buyer.email or False,
+            "phone": buyer.phone or False,
+            "is_company": kind == "CNPJ",
+            "hotmart_buyer_ucode": buyer.ucode or False,
+            "country_id": country.id,
+            "state_id": self.state(country, address.state).id,
+            "city": address.city or False,
+            "zip": address.zip or False,
+            "street2": address.district or False,
+            "company_id": False,
+        }
+        if digits:
+            values["vat"] = DOCUMENTS[kind].format(digits)
+        street = address.street
+        if "street_name" in self.Partner._fields and country.code == "BR":
+            # l10n_br's address: street name, number and complement in their own fields
+            values.update(
+                street_name=street or False,
+                street_number=address.number or False,
+                street_number2=address.complement or False,
+            )
+        else:
+            parts = ", ".join(filter(None, (street, address.number)))
+            values["street"] = " - ".join(filter(None, (parts, address.complement))) or False
+        if self.has_l10n_br and digits:
+            id_type = self.env.ref(f"l10n_br.{kind.lower()}", raise_if_not_found=False)
+            if id_type:
+                values["l10n_latam_identification_type_id"] = id_type.id
+        return values
+
+    def country(self, address, has_brazilian_document):
+        if self._countries is None:
+            countries = self.env["res.country"].search([])
+            self._countries = {c.code: c for c in countries}
+            self._countries.update(
+                {_plain(c.with_context(lang="en_US").name): c for c in countries}
+            )
+        Country = self.env["res.country"]
+        for key in (address.country_code, _plain(address.country)):
+            if key and key in self._countries:
+                return self._countries[key]
+            code = COUNTRY_ALIASES.get(key)
+            if code and code in self._countries:
+                return self._countries[code]
+        return self._countries.get("BR", Country) if has_brazilian_document else Country
+
+    def state(self, country, name):
+        name = (name or "").strip()
+        if not country or not name:
+            return self.env["res.country.state"]
+        key = (country.id, _plain(name))
+        if key not in self._states:
+            states = self.env["res.country.state"].search([("country_id", "=", country.id)])
+            self._states[key] = next(
+                (s for s in states if _plain(s.code) == key[1] or _plain(s.name) == key[1]),
+                self.env["res.country.state"],
+            )
+        return self._states[key]

@@ -1,0 +1,186 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.tools import float_round
+
+from .bulk import REFUSALS, create_isolated, reason_of
+
+_logger = logging.getLogger(__name__)
+
+# The order in which a Hotmart status may move an order forward (DESIGN.md section 4).
+STATE_RANK = {"draft": 0, "sale": 1, "done": 2, "cancel": 3}
+# Quiet ORM work: the connector writes its own chatter lines, one per order and change.
+QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    hotmart_sale_id = fields.Many2one(
+        "hotmart.sale", readonly=True, copy=False, index="btree_not_null"
+    )
+    hotmart_transaction = fields.Char(
+        related="hotmart_sale_id.transaction", string="Hotmart Transaction", store=True, index=True
+    )
+    hotmart_status = fields.Selection(
+        related="hotmart_sale_id.status", string="Hotmart Status", store=True
+    )
+    hotmart_backend_id = fields.Many2one(
+        related="hotmart_sale_id.backend_id", string="Hotmart Account", store=True
+    )
+    hotmart_amount = fields.Monetary(
+        string="Paid on Hotmart",
+        currency_field="hotmart_currency_id",
+        readonly=True,
+        copy=False,
+        help="What the buyer paid, in the currency of the sale.",
+    )
+    hotmart_currency_id = fields.Many2one("res.currency", readonly=True, copy=False)
+
+    _sql_constraints = [
+        (
+            "hotmart_sale_uniq",
+            "unique(hotmart_sale_id)",
+            "A Hotmart sale can have only one sale order.",
+        ),
+    ]
+
+    def _prepare_confirmation_values(self):
+        values = super()._prepare_confirmation_values()
+        if self and all(self.mapped("hotmart_sale_id")):
+            # a Hotmart order keeps the date the buyer ordered on Hotmart
+            values.pop("date_order", None)
+        return values
+
+    # ------------------------------------------------------------------ creation
+
+    @api.model
+    def _hotmart_price_unit(self, product, amount, fiscal_position, company, partner):
+        """(unit price, rounding) that make the order total, taxes included, equal ``amount``.
+
+        Hotmart's amount is what the buyer paid, taxes included. With taxes that are not
+        included in the price, the unit price is solved for that total; when per-line tax
+        rounding makes the exact total unreachable (it skips some cents), the cent left is
+        returned as ``rounding``, for an untaxed line that says so.
+        """
+        taxes = product.taxes_id._filter_taxes_by_company(company)
+        if fiscal_position:
+            taxes = fiscal_position.map_tax(taxes)
+        if not taxes or all(tax.price_include for tax in taxes):
+            return amount, 0.0
+        currency = company.currency_id
+        AccountTax = self.env["account.tax"]
+
+        def order_total(price_unit):
+            # the very computation sale.order._compute_amounts makes of a one-line order
+            base_line = AccountTax._prepare_base_line_for_taxes_computation(
+                {},
+                tax_ids=taxes,
+                price_unit=price_unit,
+                quantity=1.0,
+                currency_id=currency,
+                product_id=product,
+                partner_id=partner,
+                rate=1.0,
+            )
+            AccountTax._add_tax_details_in_base_lines([base_line], company)
+            AccountTax._round_base_lines_tax_details([base_line], company)
+            summary = AccountTax._get_tax_totals_summary([base_line], currency, company)
+            return summary["total_amount_currency"]
+
+        included = order_total(amount)
+        if not included:
+            return amount, 0.0
+        exact = amount * amount / included
+        nearest = [float_round(exact + cents / 100, 2) for cents in (0, 1, -1, 2, -2)]
+        totals = {price_unit: order_total(price_unit) for price_unit in nearest if price_unit > 0}
+        for price_unit, total in totals.items():
+            if currency.is_zero(total - amount):
+                return price_unit, 0.0
+        price_unit = min(totals, key=lambda price: abs(totals[price] - amount))
+        return price_unit, currency.round(amount - totals[price_unit])
+
+    @api.model
+    def _hotmart_create_orders(self, vals_by_sale):
+        """Create the orders in bulk; returns ({sale: order}, {sale: reason})."""
+        sales = list(vals_by_sale)
+        return create_isolated(
+            self.with_context(**QUIET),
+            sales,
+            [vals_by_sale[sale] for sale in sales],
+            lambda _values, reason: self.env._("Odoo refused the order: %(reason)s", reason=reason),
+        )
+
+    # ------------------------------------------------------------------ states
+
+    def _hotmart_state(self):
+        """The order's place in draft < sale < done (confirmed and locked) < cancel."""
+        self.ensure_one()
+        if self.state == "cancel":
+            return "cancel"
+        if self.state == "sale":
+            return "done" if self.locked else "sale"
+        return "draft"
+
+    @api.model
+    def _hotmart_state_label(self, state):
+        field = self.env["hotmart.status.mapping"]._fields["order_state"]
+        return dict(field._description_selection(self.env))[state]
+
+    def _hotmart_move_batch(self, target):
+        """Move new orders forward to ``target`` in bulk (one by one if the bulk fails).
+
+        Returns {order id: reason} for the orders that could not be moved; each of them also
+        says so in its chatter.
+        """
+        if target == "draft" or not self:
+            return {}
+        try:
+            with self.env.cr.savepoint():
+                self.with_context(**QUIET)._hotmart_apply_forward(target)
+                self.flush_recordset()
+            return {}
+        except REFUSALS as error:
+            _logger.info("Bulk move to %s failed (%s); moving one by one.", target, error)
+        errors = {}
+        for order in self:
+            try:
+                with self.env.cr.savepoint():
+                    order.with_context(**QUIET)._hotmart_apply_forward(target)
+                    order.flush_recordset()
+            except REFUSALS as error:
+                errors[order.id] = reason_of(error)
+                order._message_log(
+                    body=self.env._(
+                        "Could not set this order to %(state)s as Hotmart's status asks: "
+                        "%(reason)s",
+                        state=self._hotmart_state_label(target),
+                        reason=errors[order.id],
+                    )
+                )
+        return errors
+
+    def _hotmart_apply_forward(self, target):
+        """Quotations to ``target`` (sale, done or cancel), all orders at once."""
+        if target in ("sale", "done"):
+            self.filtered(lambda order: order.state in ("draft", "sent")).action_confirm()
+        if target == "done":
+            self.filtered(lambda order: not order.locked).action_lock()
+        if target == "cancel":
+            self.filtered(lambda order: order.locked).action_unlock()
+            self.filtered(lambda order: order.state != "cancel")._action_cancel()
+
+    def _hotmart_schedule_review(self, status):
+        """Leave a to-do for the salesperson: Hotmart's status needs a person (dispute...)."""
+        for order in self:
+            order.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=order.user_id.id or self.env.uid,
+                summary=self.env._("Hotmart: %(status)s", status=status),
+                note=self.env._(
+                    "Hotmart reports %(status)s for transaction %(transaction)s. Check the sale "
+                    "on Hotmart and decide what to do with this order.",
+                    status=status,
+                    transaction=order.hotmart_transaction,
+                ),
+            )

@@ -1,0 +1,1 @@
+from . import hotmart_sale_fetch
