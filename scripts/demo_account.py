@@ -1,6 +1,7 @@
 """Run by scripts/try.sh inside `odoo shell`: the demo account on the local Hotmart sandbox.
 
-Idempotent: it finds the account by name, points it at the sandbox, tests the connection.
+Idempotent: it finds the account by name, points it at the sandbox, tests the connection and
+receives the sandbox's paid sales, so that the demo opens with orders in it.
 """
 # ruff: noqa: F821 (env and the environment variables come from odoo shell and try.sh)
 
@@ -10,9 +11,14 @@ from datetime import timedelta
 from odoo import fields
 
 sandbox_url = os.environ["HOTMART_SANDBOX_URL"]
+# the sandbox sells in these currencies; Odoo's demo data has a rate for each
+env["res.currency"].with_context(active_test=False).search(
+    [("name", "in", ["BRL", "USD", "EUR", "MXN", "COP", "ARS"])]
+).active = True
+brazilian = env.company.currency_id.name == "BRL"
 Backend = env["hotmart.backend"].with_context(active_test=False)
 backend = Backend.search([("name", "=", "Hotmart Sandbox (demo)")], limit=1) or Backend.create(
-    {"name": "Hotmart Sandbox (demo)"}
+    {"name": "Hotmart Sandbox (demo)", "import_since": fields.Datetime.now() - timedelta(days=60)}
 )
 backend.write(
     {
@@ -24,11 +30,16 @@ backend.write(
         "client_secret": "sandbox-client-secret",
         "basic_token": "c2FuZGJveC1jbGllbnQtaWQ6c2FuZGJveC1jbGllbnQtc2VjcmV0",
         "hottok": "sandbox-hottok",
-        "usd_rate": 5.40,
-        "eur_rate": 5.90,
-        "import_since": fields.Datetime.now() - timedelta(days=60),
+        # fixed rates only make sense for a company in reais; otherwise Odoo's rates apply
+        "usd_rate": 5.40 if brazilian else 0.0,
+        "eur_rate": 5.90 if brazilian else 0.0,
     }
 )
 backend.action_test_connection()
 env.cr.commit()
-print(f"Demo account '{backend.name}' is {backend.state} on {sandbox_url}")
+result = backend._receive_new_sales(origin="the demo setup")
+env.cr.commit()
+print(
+    f"Demo account '{backend.name}' is {backend.state} on {sandbox_url}: "
+    f"{backend.sale_count} sales, {result['received']} orders received"
+)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, a fresh database with the addon, pytest-odoo on it.
+# The whole test suite: lint, then pytest-odoo on two fresh databases with the addon.
 #   scripts/test.sh [pytest arguments]
 # Environment: PYTHON (default python3), TEST_DB (default hotmart_test), SKIP_LINT=1.
 set -euo pipefail
@@ -14,12 +14,18 @@ if [ "${SKIP_LINT:-}" != 1 ] && [ -d "$ROOT/.git" ]; then
     (cd "$ROOT" && "$PYTHON" -m pre_commit run --all-files --show-diff-on-failure)
 fi
 
+# The suite runs twice: on plain Odoo, and with the Brazilian localisation (l10n_br), whose
+# fields (CPF/CNPJ identification type, street number, IE) the connector fills when present.
 db=${TEST_DB:-hotmart_test}
-create_database "$db" hotmart_connector --without-demo=all
-
-say "Running the suite on $db"
 cd "$ROOT"
 export HOTMART_REQUIRE_ODOO_TESTS=1
-"$PYTHON" -m pytest hotmart_connector \
-    --odoo-database="$db" --odoo-addons-path="$(addons_path)" --odoo-http \
-    --odoo-log-level=warn -p no:cacheprovider "$@"
+status=0
+for target in "$db:hotmart_connector" "${db}_br:hotmart_connector,l10n_br"; do
+    name=${target%%:*}
+    create_database "$name" "${target#*:}" --without-demo=all
+    say "Running the suite on $name (${target#*:})"
+    "$PYTHON" -m pytest hotmart_connector \
+        --odoo-database="$name" --odoo-addons-path="$(addons_path)" --odoo-http \
+        --odoo-log-level=warn -p no:cacheprovider "$@" || status=$?
+done
+exit "$status"

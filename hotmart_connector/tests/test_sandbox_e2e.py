@@ -68,3 +68,77 @@ class TestSandboxEndToEnd(HotmartCase):
             for i in p
         ]
         self.assertEqual(sorted(read), sorted(expected))
+
+
+@tagged("post_install", "-at_install")
+class TestSandboxReceiving(HotmartCase):
+    """The scheduled action receiving over real HTTP from the sandbox."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = HotmartSandbox(data=SandboxData(sales=400, seed=9)).start()
+        cls.addClassCleanup(cls.sandbox.stop)
+        brl = cls.env.ref("base.BRL")
+        brl.active = True
+        cls.env.company.currency_id = brl
+        for code, rate in (("MXN", 3.4), ("COP", 780.0)):
+            currency = cls.env.ref(f"base.{code}")
+            currency.active = True
+            cls.env["res.currency.rate"].create(
+                {
+                    "currency_id": currency.id,
+                    "name": "2020-01-01",
+                    "rate": rate,
+                    "company_id": cls.env.company.id,
+                }
+            )
+        cls.backend.write(
+            {
+                "api_url": cls.sandbox.url,
+                "auth_url": cls.sandbox.url,
+                "client_id": cls.sandbox.client_id,
+                "client_secret": cls.sandbox.client_secret,
+                "basic_token": cls.sandbox.basic,
+                "usd_rate": 5.0,
+                "eur_rate": 6.0,
+                "import_since": datetime.now() - timedelta(days=61),
+            }
+        )
+        cls.backend.action_test_connection()
+
+    def test_cron_receives_every_paid_sale_once(self):
+        Backend = self.env["hotmart.backend"]
+        Backend._cron_receive_orders()
+        importable = {"APPROVED", "COMPLETE", "PROTESTED", "PARTIALLY_REFUNDED"}
+        expected = {t: s for t, s in self.sandbox.data.sales.items() if s["status"] in importable}
+        sales = self.env["hotmart.sale"].search([("backend_id", "=", self.backend.id)])
+        self.assertEqual(set(sales.mapped("transaction")), set(expected))
+        received = sales.filtered(lambda sale: sale.state == "done")
+        failed = sales - received
+        # ARS has no rate in Odoo: those sales, and only those, wait with a clear reason
+        self.assertEqual(set(failed.mapped("currency_code")), {"ARS"})
+        self.assertTrue(all("No exchange rate for ARS" in sale.error for sale in failed))
+        for sale in received:
+            raw = expected[sale.transaction]
+            rate = {"BRL": 1, "USD": 5.0, "EUR": 6.0, "MXN": 1 / 3.4, "COP": 1 / 780.0}[
+                raw["currency"]
+            ]
+            self.assertAlmostEqual(
+                sale.sale_order_id.amount_total, round(raw["price"] * rate, 2), places=2
+            )
+        orders = self.env["sale.order"].search([("hotmart_backend_id", "=", self.backend.id)])
+        self.assertEqual(len(orders), len(received))
+        buyers = {expected[t]["buyer"]["ucode"] for t in received.mapped("transaction")}
+        self.assertEqual(len(received.partner_id), len(buyers))  # one contact per buyer
+
+        calls_before = dict(self.sandbox.calls)
+        Backend._cron_receive_orders()
+        self.assertEqual(
+            self.env["sale.order"].search_count([("hotmart_backend_id", "=", self.backend.id)]),
+            len(orders),
+        )
+        history_calls = self.sandbox.calls["/payments/api/v1/sales/history"] - calls_before.get(
+            "/payments/api/v1/sales/history", 0
+        )
+        self.assertEqual(history_calls, len(importable))  # one page per status, no call per sale
