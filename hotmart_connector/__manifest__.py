@@ -17,6 +17,7 @@
         "views/hotmart_status_mapping_views.xml",
         "views/hotmart_sale_views.xml",
         "views/hotmart_sale_fetch_views.xml",
+        "views/hotmart_webhook_event_views.xml",
         "views/sale_order_views.xml",
         "views/hotmart_menus.xml",
     ],

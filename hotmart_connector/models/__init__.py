@@ -4,3 +4,4 @@ from . import hotmart_sale
 from . import sale_order
 from . import res_partner
 from . import product_template
+from . import hotmart_webhook_event

@@ -556,6 +556,36 @@ class HotmartBackend(models.Model):
             )
             return {}
 
+    @api.model
+    def _cron_sync_statuses(self):
+        """Scheduled action: bring every active account's recent sales in step with Hotmart."""
+        commit = not getattr(threading.current_thread(), "testing", False)
+        for backend in self.search([("state", "=", "active")]):
+            backend.with_context(hotmart_commit=commit)._run_isolated(
+                "_sync_statuses", origin=self.env._("the status sync")
+            )
+
+    def _sync_statuses(self, origin):
+        """Re-read the last days, every mapped status; orders follow, new paid sales arrive.
+
+        The window is [max(import_since, now - sync_lookback_days), now]: a boleto paid days
+        after it was issued, a refund within the guarantee, a chargeback weeks later.
+        """
+        self.ensure_one()
+        now = fields.Datetime.now()
+        date_from = max(self.import_since, now - timedelta(days=self.sync_lookback_days))
+        fetch_error = False
+        try:
+            self.with_context(hotmart_cause=origin)._fetch_sales(date_from, now)
+        except HotmartError as error:
+            fetch_error = error.message
+            _logger.warning("Hotmart account %s: status sync stopped: %s", self.id, error.message)
+        self.sudo().last_error = fetch_error
+        self._end_of_page()
+        result = self._receive_pending(self._importable_statuses(), origin)
+        result["fetch_error"] = fetch_error
+        return result
+
     def _receive_new_sales(self, origin):
         """Store the window's sales, then receive the pending ones (DESIGN.md section 4)."""
         self.ensure_one()
@@ -567,7 +597,7 @@ class HotmartBackend(models.Model):
         fetch_error = False
         try:
             if statuses:
-                self._fetch_sales(date_from, started, statuses)
+                self.with_context(hotmart_cause=origin)._fetch_sales(date_from, started, statuses)
         except HotmartError as error:
             fetch_error = error.message
             _logger.warning("Hotmart account %s: receiving stopped: %s", self.id, error.message)

@@ -41,6 +41,11 @@ class HotmartSale(models.Model):
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
     transaction = fields.Char(required=True, readonly=True, index=True)
     status = fields.Selection(SALE_STATUSES, string="Hotmart Status", readonly=True, index=True)
+    status_date = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="When Hotmart said the current status: an older event never overrides it.",
+    )
     order_date = fields.Datetime(readonly=True, index=True)
     approved_date = fields.Datetime(readonly=True)
     buyer_name = fields.Char(readonly=True)
@@ -154,8 +159,10 @@ class HotmartSale(models.Model):
                 continue
             entries[transaction] = {"payload": payload}
         currencies = self._currency_ids_by_code({r.currency for r in records.values()})
+        read_at = fields.Datetime.now()
         for transaction, record in records.items():
             entries[transaction].update(self._values_from_record(record, currencies))
+            entries[transaction]["status_date"] = read_at
         return self._upsert(backend, entries)
 
     @api.model
@@ -236,6 +243,11 @@ class HotmartSale(models.Model):
         elif self.state == "failed" and "state" not in values:
             values.update(state="pending", error=False)
         old_status = self.status
+        said_at = values.get("status_date")
+        if said_at and self.status_date and said_at < self.status_date:
+            # out of order: what Hotmart said before the current status changes nothing
+            for name in ("status", "status_date"):
+                values.pop(name, None)
         changed = {name: value for name, value in values.items() if self._differs(name, value)}
         if changed:
             self.write(changed)
@@ -254,7 +266,53 @@ class HotmartSale(models.Model):
         return (current or False) != (value or False)
 
     def _on_status_changed(self, old_status):
-        """Called when Hotmart reports a new status for a stored sale."""
+        """Hotmart reports a new status for a stored sale: its order follows the mapping."""
+        self.ensure_one()
+        if self.sale_order_id:
+            cause = self.env.context.get("hotmart_cause") or self.env._("status sync")
+            self.sale_order_id._hotmart_follow_status(self, old_status, cause)
+
+    @api.model
+    def _store_webhook_sale(self, backend, event, data):
+        """Create or update the sale a purchase event is about; returns (sale, stale).
+
+        ``data`` is the event's raw ``data``, kept to read the sale again later. ``stale`` is
+        True when the event is older than the status the sale already has: Hotmart may
+        deliver events late and out of order.
+        """
+        record = event.sale
+        said_at = event.creation_date.replace(tzinfo=None) if event.creation_date else False
+        currencies = self._currency_ids_by_code({record.currency})
+        values = dict(self._values_from_record(record, currencies), status_date=said_at)
+        raw = {"source": "webhook", "event": event.event, "data": data}
+        sale = self.search(
+            [("backend_id", "=", backend.id), ("transaction", "=", record.transaction)]
+        )
+        if not sale:
+            vals = dict(values, payload=raw, backend_id=backend.id, transaction=record.transaction)
+            return self._create_tolerating_duplicates(backend, [vals]), False
+        if said_at and sale.status_date and said_at < sale.status_date:
+            return sale, True
+        came_by_webhook = (sale.payload or {}).get("source") == "webhook"
+        sale._update_from_hotmart(
+            {
+                "status": record.status,
+                "status_date": said_at,
+                "payload": raw if came_by_webhook else {"webhook": raw},
+            }
+        )
+        return sale, False
+
+    def _is_importable(self):
+        """Whether the scheduled action would receive this sale (mapping, import_since)."""
+        self.ensure_one()
+        line = self.backend_id._status_mapping().get(self.status)
+        return bool(
+            line
+            and line.import_order
+            and self.state in ("pending", "failed")
+            and (not self.order_date or self.order_date >= self.backend_id.import_since)
+        )
 
     # ------------------------------------------------------------------ reading back
 

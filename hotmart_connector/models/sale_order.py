@@ -184,3 +184,105 @@ class SaleOrder(models.Model):
                     transaction=order.hotmart_transaction,
                 ),
             )
+
+    # ------------------------------------------------------------------ following Hotmart
+
+    def _hotmart_follow_status(self, sale, old_status, cause):
+        """Apply the mapping of the sale's new Hotmart status to this order, and say so.
+
+        Forward always (draft < sale < done < cancel); backward only when the account
+        allows going back. A status with no mapping line changes nothing but the Hotmart
+        status shown on the order.
+        """
+        self.ensure_one()
+        backend = sale.backend_id
+        line = backend._status_mapping().get(sale.status)
+        current = self._hotmart_state()
+        header = self.env._(
+            "Hotmart status %(old)s → %(new)s (%(cause)s).",
+            old=old_status,
+            new=sale.status,
+            cause=cause,
+        )
+        if not line:
+            return self._message_log(
+                body=header + " " + self.env._("No mapping for this status: order unchanged.")
+            )
+        target = line.order_state
+        if line.create_activity:
+            self._hotmart_schedule_review(sale.status)
+        if target == current:
+            return self._message_log(
+                body=header
+                + " "
+                + self.env._(
+                    "The order is already %(state)s.", state=self._hotmart_state_label(current)
+                )
+            )
+        going_back = STATE_RANK[target] < STATE_RANK[current]
+        if going_back and not backend.allow_status_regression:
+            return self._message_log(
+                body=header
+                + " "
+                + self.env._(
+                    "It maps to %(target)s, but orders only move forward on this account "
+                    "(Allow Going Back is off): the order stays %(state)s.",
+                    target=self._hotmart_state_label(target),
+                    state=self._hotmart_state_label(current),
+                )
+            )
+        refusal = self._hotmart_why_not(target)
+        if not refusal:
+            try:
+                with self.env.cr.savepoint():
+                    self.with_context(**QUIET)._hotmart_move(current, target)
+                    self.flush_recordset()
+            except REFUSALS as error:
+                refusal = reason_of(error)
+        if refusal:
+            self._hotmart_schedule_review(sale.status)
+            return self._message_log(
+                body=header
+                + " "
+                + self.env._(
+                    "Could not set this order to %(target)s as Hotmart's status asks: %(reason)s",
+                    target=self._hotmart_state_label(target),
+                    reason=refusal,
+                )
+            )
+        return self._message_log(
+            body=header
+            + " "
+            + self.env._(
+                "Order %(old)s → %(new)s.",
+                old=self._hotmart_state_label(current),
+                new=self._hotmart_state_label(target),
+            )
+        )
+
+    def _hotmart_why_not(self, target):
+        """Why Odoo would not let this order reach ``target``, in words, or None."""
+        posted = self.invoice_ids.filtered(lambda move: move.state == "posted")
+        if target in ("cancel", "draft") and posted:
+            return self.env._(
+                "it has posted invoices (%(invoices)s). Issue a credit note for them, then "
+                "cancel the order.",
+                invoices=", ".join(posted.mapped("name")),
+            )
+        return None
+
+    def _hotmart_move(self, current, target):
+        """One order from ``current`` to ``target`` state, forward or back."""
+        if self.locked and target != "done":
+            self.action_unlock()
+        if target == "cancel":
+            self._action_cancel()
+            return
+        if current == "cancel" or (target == "draft" and current in ("sale", "done")):
+            if current != "cancel":
+                self._action_cancel()
+            self.action_draft()
+        if target in ("sale", "done") and self.state in ("draft", "sent"):
+            self.action_confirm()
+        if target == "done" and not self.locked:
+            self.action_lock()

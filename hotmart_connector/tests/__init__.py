@@ -4,4 +4,6 @@ from . import test_i18n
 from . import test_receive
 from . import test_records
 from . import test_sandbox_e2e
+from . import test_status_sync
 from . import test_test_connection
+from . import test_webhook

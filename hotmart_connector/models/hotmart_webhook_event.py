@@ -1,0 +1,192 @@
+import hashlib
+import json
+import logging
+import threading
+
+from psycopg2 import errors
+
+from odoo import api, fields, models
+from odoo.tools import split_every
+
+from ..hotmart.exceptions import HotmartBadPayloadError
+from ..hotmart.records import parse_webhook
+
+_logger = logging.getLogger(__name__)
+
+PROCESS_BATCH = 100
+
+
+def advisory_key(*parts):
+    """A 64-bit PostgreSQL advisory lock key for these parts."""
+    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class HotmartWebhookEvent(models.Model):
+    """Every postback Hotmart sent, as received; processed right after, in Hotmart's order."""
+
+    _name = "hotmart.webhook.event"
+    _description = "Hotmart Webhook Event"
+    _order = "received_date desc, id desc"
+    _rec_name = "event_uid"
+
+    backend_id = fields.Many2one(
+        "hotmart.backend", string="Account", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    event_uid = fields.Char(string="Event ID", required=True, readonly=True, index=True)
+    event = fields.Char(readonly=True, index=True)
+    creation_date = fields.Datetime(
+        string="Sent On", readonly=True, index=True, help="When Hotmart created the event."
+    )
+    received_date = fields.Datetime(readonly=True, default=fields.Datetime.now, index=True)
+    transaction = fields.Char(readonly=True, index=True)
+    payload = fields.Text(readonly=True, help="The body exactly as Hotmart sent it.")
+    sale_id = fields.Many2one("hotmart.sale", readonly=True, index="btree_not_null")
+    sale_order_id = fields.Many2one(related="sale_id.sale_order_id", string="Sale Order")
+    state = fields.Selection(
+        [
+            ("pending", "To Process"),
+            ("done", "Processed"),
+            ("ignored", "Ignored"),
+            ("failed", "Failed"),
+        ],
+        default="pending",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    result = fields.Char(readonly=True, help="What processing the event did.")
+    error = fields.Text(readonly=True)
+
+    _sql_constraints = [
+        ("event_uid_uniq", "unique(event_uid)", "Each Hotmart event is stored once."),
+    ]
+
+    # ------------------------------------------------------------------ receiving
+
+    @api.model
+    def _store_delivery(self, backend, body):
+        """Store one delivery; returns (event, is_new). Never raises for a bad body.
+
+        A body that is not JSON or not a Hotmart event is stored as failed with the reason,
+        under a key made of its bytes, so that nothing is lost and repeats are not stored
+        twice.
+        """
+        values = {"backend_id": backend.id, "payload": body.decode("utf-8", "replace")}
+        payload, reason = None, None
+        try:
+            payload = json.loads(body)
+            event = parse_webhook(payload)
+        except HotmartBadPayloadError as error:
+            reason = error.message
+        except (ValueError, RecursionError) as error:
+            reason = self.env._("The body is not JSON: %(error)s", error=str(error)[:200])
+        if reason:
+            known = payload if isinstance(payload, dict) else {}
+            values.update(
+                event_uid=str(known.get("id") or "")[:200]
+                or "body-" + hashlib.sha256(body).hexdigest(),
+                event=str(known.get("event") or "")[:200] or False,
+                state="failed",
+                error=reason,
+            )
+        else:
+            values.update(
+                event_uid=event.uid,
+                event=event.event,
+                creation_date=event.creation_date and event.creation_date.replace(tzinfo=None),
+                transaction=event.sale.transaction if event.sale else False,
+            )
+        existing = self.search([("event_uid", "=", values["event_uid"])], limit=1)
+        if existing:
+            return existing, False
+        try:
+            with self.env.cr.savepoint():
+                return self.create([values]), True
+        except errors.UniqueViolation:
+            # the same event delivered twice at once: the other delivery stored it
+            return self.search([("event_uid", "=", values["event_uid"])], limit=1), False
+
+    # ------------------------------------------------------------------ processing
+
+    @api.model
+    def _cron_process_webhooks(self):
+        """Scheduled action (triggered by every delivery): process waiting events in order."""
+        commit = not getattr(threading.current_thread(), "testing", False)
+        pending = self.search([("state", "=", "pending")], order="creation_date, id")
+        for batch_ids in split_every(PROCESS_BATCH, pending.ids):
+            for event in self.browse(batch_ids):
+                event._process_isolated()
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        self.env["ir.cron"]._notify_progress(done=len(pending), remaining=0)
+
+    def _process_isolated(self):
+        """Process one event; whatever goes wrong fails this event only, with the reason."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self._process()
+        except Exception as error:  # noqa: BLE001 (one event must not stop the others)
+            _logger.exception("Hotmart webhook event %s failed", self.event_uid)
+            self.write({"state": "failed", "error": str(error)})
+
+    def _process(self):
+        self.ensure_one()
+        payload = json.loads(self.payload)
+        event = parse_webhook(payload)
+        if not event.sale:
+            self.write(
+                {
+                    "state": "ignored",
+                    "result": self.env._(
+                        "Stored for reference: the connector does not act on %(event)s yet.",
+                        event=event.event,
+                    ),
+                }
+            )
+            return
+        backend = self.backend_id
+        # one (account, transaction) at a time: a webhook racing a run or another delivery
+        self.env.cr.execute(
+            "SELECT pg_advisory_xact_lock(%s)",
+            [advisory_key("hotmart", backend.id, event.sale.transaction)],
+        )
+        Sale = self.env["hotmart.sale"].with_context(
+            hotmart_cause=self.env._("webhook %(event)s", event=event.event)
+        )
+        sale, stale = Sale._store_webhook_sale(backend, event, payload.get("data"))
+        values = {"sale_id": sale.id, "state": "done", "error": False}
+        if stale:
+            values.update(
+                state="ignored",
+                result=self.env._(
+                    "Older than the sale's current status (%(status)s): nothing changed.",
+                    status=sale.status,
+                ),
+            )
+        elif not sale.sale_order_id and sale._is_importable():
+            result = sale._receive(origin=self.env._("webhook %(event)s", event=event.event))
+            if result["failed"]:
+                values["result"] = self.env._("Order not created: %(error)s", error=sale.error)
+            else:
+                values["result"] = self.env._(
+                    "Order %(order)s created.", order=sale.sale_order_id.name
+                )
+        elif sale.sale_order_id:
+            values["result"] = self.env._(
+                "Order %(order)s is %(state)s.",
+                order=sale.sale_order_id.name,
+                state=sale.sale_order_id._hotmart_state_label(sale.sale_order_id._hotmart_state()),
+            )
+        else:
+            values["result"] = self.env._("Sale stored; its status is not imported as an order.")
+        self.write(values)
+
+    def action_process_again(self):
+        """Put the events back in the queue and process them now."""
+        self.write({"state": "pending", "error": False, "result": False})
+        for event in self.sorted(lambda e: (e.creation_date or e.received_date, e.id)):
+            event._process_isolated()
+        return True

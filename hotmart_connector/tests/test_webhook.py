@@ -1,0 +1,232 @@
+import json
+from unittest.mock import patch
+
+from odoo.tests import HttpCase, tagged
+
+from .common import FakeHttpMixin, load_fixture
+
+HOTTOK = "hottok-0123456789"
+
+
+@tagged("post_install", "-at_install")
+class TestWebhook(FakeHttpMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        brl = cls.env.ref("base.BRL")
+        brl.active = True
+        cls.env.company.currency_id = brl
+        cls.backend = cls.env["hotmart.backend"].create(
+            {
+                "name": "Escola Webhook",
+                "environment": "sandbox",
+                "client_id": "id",
+                "client_secret": "secret",
+                "basic_token": "basic",
+                "hottok": HOTTOK,
+                "usd_rate": 5.0,
+                "import_since": "2026-01-01 00:00:00",
+                "last_connection_date": "2026-11-01 00:00:00",
+            }
+        )
+        cls.Event = cls.env["hotmart.webhook.event"]
+        cls.cron = cls.env.ref("hotmart_connector.ir_cron_process_webhooks")
+
+    def post(self, body, hottok=HOTTOK, backend=None):
+        if isinstance(body, dict):
+            body = json.dumps(body)
+        headers = {"Content-Type": "application/json"}
+        if hottok is not None:
+            headers["X-HOTMART-HOTTOK"] = hottok
+        return self.url_open(
+            f"/hotmart/webhook/{(backend or self.backend).id}", data=body, headers=headers
+        )
+
+    def events(self):
+        return self.Event.search([("backend_id", "=", self.backend.id)])
+
+    def process(self):
+        self.Event._cron_process_webhooks()
+
+    def order_of(self, transaction):
+        sale = self.env["hotmart.sale"].search(
+            [("backend_id", "=", self.backend.id), ("transaction", "=", transaction)]
+        )
+        return sale.sale_order_id
+
+    # the door ----------------------------------------------------------------
+
+    def test_right_hottok_stores_answers_and_triggers_processing(self):
+        triggers_before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)])
+        response = self.post(load_fixture("webhook_purchase_approved.json"))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json(), {"status": "received"})
+        event = self.events()
+        self.assertEqual(len(event), 1)
+        self.assertEqual(
+            (event.event_uid, event.event, event.transaction, event.state),
+            (
+                "0e7c0001-1d2e-4f3a-8b9c-0123456789ab",
+                "PURCHASE_APPROVED",
+                "HP2002000000001",
+                "pending",
+            ),
+        )
+        self.assertTrue(event.received_date)
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]),
+            triggers_before + 1,
+        )
+        # the triggered run receives the sale as an order
+        self.process()
+        self.assertEqual(event.state, "done")
+        order = self.order_of("HP2002000000001")
+        self.assertEqual((order.state, order.amount_total), ("sale", 497.0))
+        self.assertEqual(order.partner_id.vat, "529.982.247-25")
+        self.assertIn("webhook PURCHASE_APPROVED", order.message_ids.sorted("id")[0].body)
+        self.assertIn(order.name, event.result)
+
+    def test_wrong_or_missing_hottok_is_401_and_stores_nothing(self):
+        for hottok in ("not-the-hottok", "", None):
+            with self.subTest(hottok=hottok):
+                response = self.post(load_fixture("webhook_purchase_approved.json"), hottok=hottok)
+                self.assertEqual(response.status_code, 401)
+        self.assertFalse(self.events())
+
+    def test_unknown_or_archived_account_is_404(self):
+        missing = self.env["hotmart.backend"].browse(999999)
+        self.assertEqual(self.post({}, backend=missing).status_code, 404)
+        self.backend.action_archive()
+        self.assertEqual(self.post(load_fixture("webhook_purchase_approved.json")).status_code, 404)
+        self.assertFalse(self.Event.search([("backend_id", "=", self.backend.id)]))
+
+    def test_repeated_delivery_stores_nothing_new(self):
+        body = load_fixture("webhook_purchase_approved.json")
+        self.assertEqual(self.post(body).json(), {"status": "received"})
+        again = self.post(body)
+        self.assertEqual(again.status_code, 200)
+        self.assertEqual(again.json(), {"status": "duplicate"})
+        self.assertEqual(len(self.events()), 1)
+        self.process()
+        self.post(body)
+        self.process()
+        self.assertEqual(
+            self.env["sale.order"].search_count([("hotmart_transaction", "=", "HP2002000000001")]),
+            1,
+        )
+
+    def test_two_deliveries_racing_store_one_event(self):
+        body = json.dumps(load_fixture("webhook_purchase_approved.json")).encode()
+        self.Event._store_delivery(self.backend, body)
+        # the second delivery looked before the first one committed: the constraint decides
+        real_search = type(self.Event).search
+        seen = []
+
+        def search_blind_once(records, domain, *args, **kwargs):
+            if not seen and ("event_uid", "=", "0e7c0001-1d2e-4f3a-8b9c-0123456789ab") in domain:
+                seen.append(True)
+                return records.browse()
+            return real_search(records, domain, *args, **kwargs)
+
+        with patch.object(type(self.Event), "search", search_blind_once):
+            event, is_new = self.Event._store_delivery(self.backend, body)
+        self.assertFalse(is_new)
+        self.assertEqual(len(self.events()), 1)
+        self.assertEqual(event, self.events())
+
+    def test_malformed_bodies_are_stored_failed_never_500(self):
+        for body, reason in (
+            ("{not json", "not JSON"),
+            (json.dumps([1, 2, 3]), "not a JSON object"),
+            (json.dumps({"event": "PURCHASE_APPROVED", "data": {}}), "no id"),
+            (
+                json.dumps({"id": "evt-x", "event": "PURCHASE_APPROVED", "data": {"purchase": {}}}),
+                "purchase.transaction",
+            ),
+        ):
+            with self.subTest(body=body):
+                response = self.post(body)
+                self.assertEqual(response.status_code, 200)
+                event = self.Event.search(
+                    [("backend_id", "=", self.backend.id)], order="id desc", limit=1
+                )
+                self.assertEqual(event.state, "failed")
+                self.assertIn(reason, event.error)
+                self.assertEqual(event.payload, body)
+        self.assertEqual(len(self.events()), 4)
+        self.assertEqual(self.post("{not json").json(), {"status": "duplicate"})
+
+    def test_subscription_events_are_kept_for_reference(self):
+        self.post(load_fixture("webhook_subscription_cancellation.json"))
+        self.process()
+        event = self.events()
+        self.assertEqual(event.state, "ignored")
+        self.assertIn("SUBSCRIPTION_CANCELLATION", event.result)
+
+    # processing ------------------------------------------------------------
+
+    def test_refund_cancels_the_order_within_one_processing(self):
+        self.post(load_fixture("webhook_purchase_approved.json"))
+        self.process()
+        order = self.order_of("HP2002000000001")
+        self.assertEqual(order.state, "sale")
+        self.post(load_fixture("webhook_purchase_refunded.json"))
+        self.process()
+        self.assertEqual(order.state, "cancel")
+        self.assertIn("webhook PURCHASE_REFUNDED", order.message_ids.sorted("id")[-1].body)
+
+    def test_events_are_applied_in_hotmart_order(self):
+        # delivered refund first, approval second: both wait, processing follows creation_date
+        self.post(load_fixture("webhook_purchase_refunded.json"))
+        self.post(load_fixture("webhook_purchase_approved.json"))
+        self.process()
+        order = self.order_of("HP2002000000001")
+        self.assertEqual(order.state, "cancel")
+        self.assertEqual(order.hotmart_status, "REFUNDED")
+
+    def test_late_old_event_never_reopens_a_refund(self):
+        self.post(load_fixture("webhook_purchase_approved.json"))
+        self.process()
+        self.post(load_fixture("webhook_purchase_refunded.json"))
+        self.process()
+        complete = load_fixture("webhook_purchase_complete.json")
+        complete["creation_date"] = 1794100000000  # said before the refund, arrives after it
+        self.post(complete)
+        self.process()
+        order = self.order_of("HP2002000000001")
+        self.assertEqual(order.state, "cancel")
+        stale = self.Event.search([("event", "=", "PURCHASE_COMPLETE")])
+        self.assertEqual(stale.state, "ignored")
+        self.assertIn("Older than the sale's current status", stale.result)
+
+    def test_complete_locks_and_protest_asks_a_person(self):
+        self.post(load_fixture("webhook_purchase_approved.json"))
+        self.post(load_fixture("webhook_purchase_protest.json"))
+        self.process()
+        order = self.order_of("HP2002000000001")
+        self.assertEqual(order.hotmart_status, "PROTESTED")
+        self.assertTrue(order.activity_ids)
+        self.post(load_fixture("webhook_purchase_complete.json"))
+        self.process()
+        self.assertTrue(order.locked)
+
+    def test_failed_event_can_be_processed_again(self):
+        self.post(load_fixture("webhook_purchase_canceled.json"))  # a USD sale
+        self.backend.usd_rate = 0.0  # and Odoo has no USD rate either: it cannot be converted
+        self.env["res.currency.rate"].search([("currency_id.name", "=", "USD")]).unlink()
+        self.backend.status_mapping_ids.filtered(
+            lambda m: m.hotmart_status == "CANCELLED"
+        ).import_order = True
+        self.process()
+        event = self.events()
+        self.assertIn("No exchange rate for USD", event.result)
+        self.backend.usd_rate = 5.0
+        event.action_process_again()
+        self.assertEqual(event.state, "done")
+        self.assertEqual(self.order_of("HP2002000000003").state, "cancel")
+
+    def test_event_list_action_exists_for_managers(self):
+        action = self.env.ref("hotmart_connector.hotmart_webhook_event_action")
+        self.assertEqual(action.res_model, "hotmart.webhook.event")
+        server_action = self.env.ref("hotmart_connector.hotmart_webhook_event_action_process")
+        self.assertEqual(server_action.binding_model_id.model, "hotmart.webhook.event")
