@@ -5,7 +5,9 @@ receives the sandbox's paid sales, so that the demo opens with orders in it.
 """
 # ruff: noqa: F821 (env and the environment variables come from odoo shell and try.sh)
 
+import json
 import os
+import urllib.request
 from datetime import timedelta
 
 from odoo import fields
@@ -39,7 +41,21 @@ backend.action_test_connection()
 env.cr.commit()
 result = backend._receive_new_sales(origin="the demo setup")
 env.cr.commit()
+# the sandbox posts a Hotmart webhook to Odoo whenever a sale's status is changed on it
+webhook = json.dumps(
+    {"url": f"http://127.0.0.1:{os.environ['HOTMART_ODOO_PORT']}/hotmart/webhook/{backend.id}"}
+).encode()
+urllib.request.urlopen(  # noqa: S310 (the local sandbox)
+    urllib.request.Request(f"{sandbox_url}/sandbox/webhook", data=webhook, method="POST"),
+    timeout=10,
+)
+paid = env["hotmart.sale"].search(
+    [("backend_id", "=", backend.id), ("status", "=", "APPROVED")], limit=1
+)
 print(
     f"Demo account '{backend.name}' is {backend.state} on {sandbox_url}: "
-    f"{backend.sale_count} sales, {result['received']} orders received"
+    f"{backend.sale_count} sales, {result['received']} orders received.\n"
+    f"To refund {paid.transaction} on 'Hotmart' and watch its order {paid.sale_order_id.name} "
+    f"cancel by webhook:\n  curl -X POST {sandbox_url}/sandbox/sales/{paid.transaction} "
+    """-d '{"status": "REFUNDED"}'"""
 )

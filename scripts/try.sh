@@ -31,7 +31,7 @@ for _ in $(seq 50); do
 done
 
 say "Connecting the demo account to the sandbox"
-HOTMART_SANDBOX_URL="http://127.0.0.1:$sandbox_port" \
+HOTMART_SANDBOX_URL="http://127.0.0.1:$sandbox_port" HOTMART_ODOO_PORT="$port" \
     odoo shell -d "$db" --no-http --log-level=warn <"$ROOT/scripts/demo_account.py"
 
 cat <<MSG

@@ -21,6 +21,9 @@ import secrets
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
+import uuid
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -328,6 +331,78 @@ def price_details_item(sale):
     }
 
 
+# The webhook event Hotmart sends when a sale reaches a status (postback v2.0.0).
+STATUS_EVENTS = {
+    "APPROVED": "PURCHASE_APPROVED",
+    "COMPLETE": "PURCHASE_COMPLETE",
+    "CANCELLED": "PURCHASE_CANCELED",
+    "REFUNDED": "PURCHASE_REFUNDED",
+    "CHARGEBACK": "PURCHASE_CHARGEBACK",
+    "PROTESTED": "PURCHASE_PROTEST",
+    "PRINTED_BILLET": "PURCHASE_BILLET_PRINTED",
+    "EXPIRED": "PURCHASE_EXPIRED",
+    "OVERDUE": "PURCHASE_DELAYED",
+}
+# ...and how webhooks spell some statuses
+WEBHOOK_SPELLING = {
+    "CANCELLED": "CANCELED",
+    "PRINTED_BILLET": "BILLET_PRINTED",
+    "PROTESTED": "DISPUTE",
+}
+
+
+def webhook_event(sale):
+    """A postback for the sale's current status, shaped as Hotmart's (webhook field names)."""
+    buyer = sale["buyer"]
+    address = buyer.get("address") or {}
+    document = (buyer.get("documents") or [{}])[0]
+    money = {"value": sale["price"], "currency_value": sale["currency"]}
+    return {
+        "id": str(uuid.uuid4()),
+        "creation_date": int(time.time() * 1000),
+        "event": STATUS_EVENTS[sale["status"]],
+        "version": "2.0.0",
+        "data": {
+            "product": {
+                "id": sale["product"]["id"],
+                "ucode": f"sandbox-product-{sale['product']['id']}",
+                "name": sale["product"]["name"],
+            },
+            "buyer": {
+                "name": buyer["name"],
+                "email": buyer["email"],
+                "checkout_phone": buyer.get("cellphone", ""),
+                "document": document.get("value", ""),
+                "document_type": document.get("type", ""),
+                "address": {
+                    "country": address.get("country", ""),
+                    "state": address.get("state", ""),
+                    "city": address.get("city", ""),
+                    "neighborhood": address.get("neighborhood", ""),
+                    "zipcode": address.get("zip_code", ""),
+                    "address": address.get("address", ""),
+                    "number": address.get("number", ""),
+                    "complement": address.get("complement", ""),
+                },
+            },
+            "purchase": {
+                "transaction": sale["transaction"],
+                "status": WEBHOOK_SPELLING.get(sale["status"], sale["status"]),
+                "order_date": sale["order_date"],
+                "approved_date": sale["approved_date"],
+                "price": money,
+                "full_price": money,
+                "payment": {
+                    "type": sale["payment_type"],
+                    "installments_number": sale["installments"],
+                },
+                "offer": {"code": "sandbox1"},
+                "recurrence_number": sale["recurrency_number"],
+            },
+        },
+    }
+
+
 SALES_ENDPOINTS = {
     "/payments/api/v1/sales/history": history_item,
     "/payments/api/v1/sales/users": users_item,
@@ -370,6 +445,8 @@ class HotmartSandbox:
         faults=None,
         rate_limit=RATE_LIMIT,
         quiet=True,
+        webhook_url=None,
+        hottok=DEFAULT_HOTTOK,
     ):
         self.data = data or SandboxData()
         self.client_id = client_id
@@ -378,6 +455,8 @@ class HotmartSandbox:
         self.faults = faults or Faults()
         self.rate_limit = rate_limit
         self.quiet = quiet
+        self.webhook_url = webhook_url
+        self.hottok = hottok
         self.tokens = set()
         self.calls = {}
         self._window = (0, 0)  # (minute, calls in it)
@@ -404,6 +483,24 @@ class HotmartSandbox:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+    def send_webhook(self, sale):
+        """POST the sale's status event to the configured webhook URL; returns the HTTP status."""
+        if not self.webhook_url or sale["status"] not in STATUS_EVENTS:
+            return None
+        request = urllib.request.Request(
+            self.webhook_url,
+            data=json.dumps(webhook_event(sale)).encode(),
+            headers={"Content-Type": "application/json", "X-HOTMART-HOTTOK": self.hottok},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+        except OSError:
+            return None
 
     def count(self, path):
         with self._lock:
@@ -440,6 +537,8 @@ class HotmartSandbox:
                     return self.token(parse_qs(url.query))
                 if url.path.startswith("/sandbox/sales/"):
                     return self.change_sale(url.path.rsplit("/", 1)[-1])
+                if url.path == "/sandbox/webhook":
+                    return self.configure_webhook()
                 return self.reply(404, {"error": "not_found"})
 
             def do_GET(self):
@@ -555,16 +654,28 @@ class HotmartSandbox:
                     },
                 )
 
-            def change_sale(self, transaction):
+            def read_json(self):
                 length = int(self.headers.get("Content-Length") or 0)
+                return json.loads(self.rfile.read(length) or b"{}")
+
+            def change_sale(self, transaction):
+                """Change a sale's status, and send its webhook when one is configured."""
                 try:
-                    body = json.loads(self.rfile.read(length) or b"{}")
-                    sale = sandbox.data.set_status(transaction, body["status"])
+                    sale = sandbox.data.set_status(transaction, self.read_json()["status"])
                 except (ValueError, KeyError):
                     return self.reply(400, {"error": "give a known transaction and a status"})
-                return self.reply(
-                    200, {"transaction": sale["transaction"], "status": sale["status"]}
-                )
+                delivered = sandbox.send_webhook(sale)
+                answer = {"transaction": sale["transaction"], "status": sale["status"]}
+                return self.reply(200, dict(answer, webhook_status=delivered))
+
+            def configure_webhook(self):
+                try:
+                    body = self.read_json()
+                except ValueError:
+                    return self.reply(400, {"error": "give a JSON body"})
+                sandbox.webhook_url = body.get("url") or None
+                sandbox.hottok = body.get("hottok") or sandbox.hottok
+                return self.reply(200, {"url": sandbox.webhook_url})
 
             def reply(self, status, payload, headers=None):
                 self.reply_raw(status, json.dumps(payload).encode(), headers)
@@ -598,6 +709,8 @@ def main(argv=None):
         metavar="KIND=RATE",
         help=f"inject a fault on a fraction of API calls; kinds: {', '.join(Faults.KINDS)}",
     )
+    parser.add_argument("--webhook-url", help="send a Hotmart webhook there when a sale changes")
+    parser.add_argument("--hottok", default=DEFAULT_HOTTOK)
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     rates = dict(item.split("=", 1) for item in args.fault)
@@ -609,6 +722,8 @@ def main(argv=None):
         client_secret=args.client_secret,
         faults=Faults(rates, seed=args.seed),
         quiet=not args.verbose,
+        webhook_url=args.webhook_url,
+        hottok=args.hottok,
     )
     sys.stdout.write(f"{BANNER} on {sandbox.url} with {len(sandbox.data.sales)} sales\n")
     sys.stdout.flush()

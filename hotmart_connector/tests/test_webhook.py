@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
 
+from ..hotmart.sandbox import HotmartSandbox, SandboxData
 from .common import FakeHttpMixin, load_fixture
 
 HOTTOK = "hottok-0123456789"
@@ -230,3 +231,46 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         self.assertEqual(action.res_model, "hotmart.webhook.event")
         server_action = self.env.ref("hotmart_connector.hotmart_webhook_event_action_process")
         self.assertEqual(server_action.binding_model_id.model, "hotmart.webhook.event")
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookFromSandbox(FakeHttpMixin, HttpCase):
+    """A refund on 'Hotmart' (the sandbox) reaches Odoo as a real HTTP postback."""
+
+    def test_refund_on_hotmart_cancels_the_order(self):
+        brl = self.env.ref("base.BRL")
+        brl.active = True
+        self.env.company.currency_id = brl
+        sandbox = HotmartSandbox(data=SandboxData(sales=30, seed=4, currencies={"BRL": 1})).start()
+        self.addCleanup(sandbox.stop)
+        backend = self.env["hotmart.backend"].create(
+            {
+                "name": "Sandbox",
+                "api_url": sandbox.url,
+                "auth_url": sandbox.url,
+                "client_id": sandbox.client_id,
+                "client_secret": sandbox.client_secret,
+                "basic_token": sandbox.basic,
+                "hottok": "sandbox-hottok",
+                "import_since": "2020-01-01 00:00:00",
+            }
+        )
+        backend.action_test_connection()
+        backend.action_receive_orders()
+        sale = self.env["hotmart.sale"].search(
+            [("backend_id", "=", backend.id), ("status", "=", "APPROVED")], limit=1
+        )
+        order = sale.sale_order_id
+        self.assertEqual(order.state, "sale")
+        sandbox.webhook_url = f"{self.base_url()}/hotmart/webhook/{backend.id}"
+
+        answer = self.opener.post(
+            f"{sandbox.url}/sandbox/sales/{sale.transaction}",
+            json={"status": "REFUNDED"},
+            timeout=30,
+        ).json()
+
+        self.assertEqual(answer.get("webhook_status"), 200, answer)
+        self.env["hotmart.webhook.event"]._cron_process_webhooks()
+        self.assertEqual(order.state, "cancel")
+        self.assertEqual(order.hotmart_status, "REFUNDED")
