@@ -147,7 +147,18 @@ def _dig(data, *path):
 def _text(value):
     if value is None or isinstance(value, dict | list):
         return ""
-    return str(value).strip()
+    return str(value).replace("\x00", "").strip()
+
+
+def without_nul(value):
+    """The payload with NUL characters removed: PostgreSQL text and jsonb refuse them."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value
 
 
 def _digits(value):
@@ -216,14 +227,28 @@ def _status(value, path):
     return status
 
 
+def _list(value):
+    """An optional list inside a payload: anything else counts as absent."""
+    return value if isinstance(value, list) else []
+
+
+def _items(value, what):
+    """The items of a page: a list (None is an empty page); anything else is refused."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise HotmartBadPayloadError(f"The {what} items are not a list.")
+    return value
+
+
 def buyers_by_transaction(users_items):
     """{transaction: HotmartBuyer} from the items of a /sales/users page (BUYER role)."""
     buyers = {}
-    for item in users_items or ():
+    for item in _items(users_items, "/sales/users"):
         if not isinstance(item, dict):
             continue
         transaction = _text(item.get("transaction"))
-        for participant in item.get("users") or ():
+        for participant in _list(item.get("users")):
             if isinstance(participant, dict) and participant.get("role") == "BUYER":
                 buyers[transaction] = _buyer_from_user(participant.get("user") or {})
                 break
@@ -232,7 +257,7 @@ def buyers_by_transaction(users_items):
 
 def _buyer_from_user(user):
     document_type, document = "", ""
-    for entry in user.get("documents") or ():
+    for entry in _list(user.get("documents")):
         if isinstance(entry, dict) and _text(entry.get("type")).upper() in ("CPF", "CNPJ"):
             document_type, document = _text(entry["type"]).upper(), _digits(entry.get("value"))
             break
@@ -412,7 +437,7 @@ def _optional_money(data, *path):
 def price_details_by_transaction(items):
     """{transaction: HotmartPriceDetails} from a /sales/price/details page."""
     details = {}
-    for item in items or ():
+    for item in _items(items, "/sales/price/details"):
         if not isinstance(item, dict) or not _text(item.get("transaction")):
             continue
         transaction = _text(item["transaction"])
@@ -430,11 +455,11 @@ def price_details_by_transaction(items):
 def commissions_by_transaction(items):
     """{transaction: {source: (amount, currency)}} from a /sales/commissions page."""
     result = {}
-    for item in items or ():
+    for item in _items(items, "/sales/commissions"):
         if not isinstance(item, dict) or not _text(item.get("transaction")):
             continue
         shares = result.setdefault(_text(item["transaction"]), {})
-        for entry in item.get("commissions") or ():
+        for entry in _list(item.get("commissions")):
             commission = entry.get("commission") if isinstance(entry, dict) else None
             if not isinstance(commission, dict) or commission.get("value") is None:
                 continue

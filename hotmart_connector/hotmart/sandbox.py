@@ -419,15 +419,17 @@ class Faults:
         self.rates = {kind: float(rate) for kind, rate in (rates or {}).items() if rate}
         self.rng = random.Random(seed)
         self.slow_seconds = slow_seconds
+        self.injected = {}  # kind -> how many times
         self._lock = threading.Lock()
 
     def draw(self):
         with self._lock:
             roll = self.rng.random()
-        for kind, rate in self.rates.items():
-            if roll < rate:
-                return kind
-            roll -= rate
+            for kind, rate in self.rates.items():
+                if roll < rate:
+                    self.injected[kind] = self.injected.get(kind, 0) + 1
+                    return kind
+                roll -= rate
         return None
 
 
@@ -709,15 +711,39 @@ def main(argv=None):
         metavar="KIND=RATE",
         help=f"inject a fault on a fraction of API calls; kinds: {', '.join(Faults.KINDS)}",
     )
+    parser.add_argument(
+        "--status-weights",
+        action="append",
+        default=[],
+        metavar="STATUS=WEIGHT",
+        help="generate these statuses only, in these proportions",
+    )
+    parser.add_argument(
+        "--currency-weights",
+        action="append",
+        default=[],
+        metavar="CODE=WEIGHT",
+        help="generate these currencies only, in these proportions",
+    )
     parser.add_argument("--webhook-url", help="send a Hotmart webhook there when a sale changes")
     parser.add_argument("--hottok", default=DEFAULT_HOTTOK)
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     rates = dict(item.split("=", 1) for item in args.fault)
+
+    def weights(items):
+        return {k: float(v) for k, v in (item.split("=", 1) for item in items)} or None
+
     sandbox = HotmartSandbox(
         args.host,
         args.port,
-        SandboxData(args.sales, args.seed, args.days),
+        SandboxData(
+            args.sales,
+            args.seed,
+            args.days,
+            statuses=weights(args.status_weights),
+            currencies=weights(args.currency_weights),
+        ),
         client_id=args.client_id,
         client_secret=args.client_secret,
         faults=Faults(rates, seed=args.seed),

@@ -345,6 +345,8 @@ class HotmartBackend(models.Model):
         """A Hotmart client with this account's credentials (read as superuser)."""
         self.ensure_one()
         backend = self.sudo()
+        # tests and benchmarks tune timeouts and waiting through the context
+        options = dict(self.env.context.get("hotmart_client_options") or {}, **options)
         return HotmartClient(
             backend.client_id,
             backend.client_secret,

@@ -12,6 +12,7 @@ from ..hotmart.records import (
     buyers_by_transaction,
     parse_history_item,
     parse_webhook_sale,
+    without_nul,
 )
 
 _logger = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ class HotmartSale(models.Model):
                     "Hotmart account %s: a sale without transaction was skipped.", backend.id
                 )
                 continue
-            payload = {"source": "rest", "history": item}
+            payload = {"source": "rest", "history": without_nul(item)}
             try:
                 records[transaction] = parse_history_item(item)
             except HotmartBadPayloadError as error:
@@ -181,7 +182,7 @@ class HotmartSale(models.Model):
         sales = self.search([("backend_id", "=", backend.id), ("transaction", "in", list(raw))])
         for sale in sales:
             buyer = buyers.get(sale.transaction)
-            values = {"payload": dict(sale.payload or {}, users=raw[sale.transaction])}
+            values = {"payload": dict(sale.payload or {}, users=without_nul(raw[sale.transaction]))}
             if buyer:
                 values.update(
                     buyer_name=sale.buyer_name or buyer.name,
@@ -224,6 +225,14 @@ class HotmartSale(models.Model):
                 sale = self.search(
                     [("backend_id", "=", backend.id), ("transaction", "=", values["transaction"])]
                 )
+                if not sale:
+                    # stored by a transaction that began after this one: start again later
+                    raise UserError(
+                        self.env._(
+                            "Another run stored the same Hotmart sales at the same time; this "
+                            "run stops here and the next one goes on."
+                        )
+                    ) from None
                 sale._update_from_hotmart(values)
                 created |= sale
         return created
@@ -284,7 +293,7 @@ class HotmartSale(models.Model):
         said_at = event.creation_date.replace(tzinfo=None) if event.creation_date else False
         currencies = self._currency_ids_by_code({record.currency})
         values = dict(self._values_from_record(record, currencies), status_date=said_at)
-        raw = {"source": "webhook", "event": event.event, "data": data}
+        raw = {"source": "webhook", "event": event.event, "data": without_nul(data)}
         sale = self.search(
             [("backend_id", "=", backend.id), ("transaction", "=", record.transaction)]
         )
@@ -433,6 +442,7 @@ class HotmartSale(models.Model):
                 fields.Command.create(
                     {
                         "product_id": product.id,
+                        "name": record.product_name or product.display_name,
                         "product_uom_qty": 1,
                         "price_unit": price_unit,
                     }

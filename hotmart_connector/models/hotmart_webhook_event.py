@@ -2,6 +2,7 @@ import hashlib
 import json
 import logging
 import threading
+from datetime import timedelta
 
 from psycopg2 import errors
 
@@ -14,6 +15,7 @@ from ..hotmart.records import parse_webhook
 _logger = logging.getLogger(__name__)
 
 PROCESS_BATCH = 100
+RETRY_DELAY_SECONDS = 10
 
 
 def advisory_key(*parts):
@@ -73,7 +75,9 @@ class HotmartWebhookEvent(models.Model):
         under a key made of its bytes, so that nothing is lost and repeats are not stored
         twice.
         """
-        values = {"backend_id": backend.id, "payload": body.decode("utf-8", "replace")}
+        # PostgreSQL text cannot hold NUL: keep it visible as the JSON escape it would be
+        text = body.decode("utf-8", "replace").replace("\x00", "\\u0000")
+        values = {"backend_id": backend.id, "payload": text}
         payload, reason = None, None
         try:
             payload = json.loads(body)
@@ -85,9 +89,9 @@ class HotmartWebhookEvent(models.Model):
         if reason:
             known = payload if isinstance(payload, dict) else {}
             values.update(
-                event_uid=str(known.get("id") or "")[:200]
+                event_uid=str(known.get("id") or "").replace("\x00", "")[:200]
                 or "body-" + hashlib.sha256(body).hexdigest(),
-                event=str(known.get("event") or "")[:200] or False,
+                event=str(known.get("event") or "").replace("\x00", "")[:200] or False,
                 state="failed",
                 error=reason,
             )
@@ -123,11 +127,23 @@ class HotmartWebhookEvent(models.Model):
         self.env["ir.cron"]._notify_progress(done=len(pending), remaining=0)
 
     def _process_isolated(self):
-        """Process one event; whatever goes wrong fails this event only, with the reason."""
+        """Process one event; whatever goes wrong fails this event only, with the reason.
+
+        A clash with a concurrent run on the same sale (serialization failure, deadlock)
+        is not a failure: the event stays waiting and is processed again shortly.
+        """
         self.ensure_one()
         try:
             with self.env.cr.savepoint():
                 self._process()
+        except errors.TransactionRollbackError as error:
+            _logger.info("Hotmart webhook event %s clashed with a run: %s", self.event_uid, error)
+            self.error = self.env._(
+                "Waiting for a concurrent run on the same sale; retried shortly."
+            )
+            self.env.ref("hotmart_connector.ir_cron_process_webhooks")._trigger(
+                fields.Datetime.now() + timedelta(seconds=RETRY_DELAY_SECONDS)
+            )
         except Exception as error:  # noqa: BLE001 (one event must not stop the others)
             _logger.exception("Hotmart webhook event %s failed", self.event_uid)
             self.write({"state": "failed", "error": str(error)})

@@ -1,4 +1,7 @@
 from . import test_client
+from . import test_concurrency
+from . import test_faults
+from . import test_fuzz
 from . import test_hotmart_backend
 from . import test_i18n
 from . import test_receive
