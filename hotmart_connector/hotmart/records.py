@@ -261,7 +261,6 @@ def _buyer_from_user(user):
         if isinstance(entry, dict) and _text(entry.get("type")).upper() in ("CPF", "CNPJ"):
             document_type, document = _text(entry["type"]).upper(), _digits(entry.get("value"))
             break
-    address = user.get("address") if isinstance(user.get("address"), dict) else {}
     return HotmartBuyer(
         name=_text(user.get("name")),
         email=_text(user.get("email")),
@@ -269,17 +268,23 @@ def _buyer_from_user(user):
         document_type=document_type,
         document=document,
         phone=_text(user.get("cellphone")) or _text(user.get("phone")),
-        address=HotmartAddress(
-            street=_text(address.get("address")),
-            number=_text(address.get("number")),
-            complement=_text(address.get("complement")),
-            district=_text(address.get("neighborhood")),
-            city=_text(address.get("city")),
-            state=_text(address.get("state")),
-            country=_text(address.get("country")),
-            country_code=_text(address.get("country_iso")).upper(),
-            zip=_text(address.get("zip_code") or address.get("zipcode")),
-        ),
+        address=_address(user.get("address")),
+    )
+
+
+def _address(address):
+    """A HotmartAddress from /sales/users (``zip_code``) or a webhook (``zipcode``)."""
+    address = address if isinstance(address, dict) else {}
+    return HotmartAddress(
+        street=_text(address.get("address")),
+        number=_text(address.get("number")),
+        complement=_text(address.get("complement")),
+        district=_text(address.get("neighborhood")),
+        city=_text(address.get("city")),
+        state=_text(address.get("state")),
+        country=_text(address.get("country")),
+        country_code=_text(address.get("country_iso")).upper(),
+        zip=_text(address.get("zip_code") or address.get("zipcode")),
     )
 
 
@@ -325,7 +330,6 @@ def parse_history_item(item, buyer=None):
 
 def _webhook_buyer(data):
     buyer = data.get("buyer") if isinstance(data.get("buyer"), dict) else {}
-    address = buyer.get("address") if isinstance(buyer.get("address"), dict) else {}
     document_type = _text(buyer.get("document_type")).upper()
     document = _digits(buyer.get("document"))
     if document and document_type not in ("CPF", "CNPJ"):
@@ -342,17 +346,7 @@ def _webhook_buyer(data):
         document_type=document_type if document else "",
         document=document,
         phone=phone,
-        address=HotmartAddress(
-            street=_text(address.get("address")),
-            number=_text(address.get("number")),
-            complement=_text(address.get("complement")),
-            district=_text(address.get("neighborhood")),
-            city=_text(address.get("city")),
-            state=_text(address.get("state")),
-            country=_text(address.get("country")),
-            country_code=_text(address.get("country_iso")).upper(),
-            zip=_text(address.get("zipcode") or address.get("zip_code")),
-        ),
+        address=_address(buyer.get("address")),
     )
 
 

@@ -477,6 +477,16 @@ class HotmartSandbox:
         raw = f"{self.client_id}:{self.client_secret}".encode()
         return base64.b64encode(raw).decode()
 
+    def account_values(self):
+        """The settings of a Hotmart account connected to this sandbox."""
+        return {
+            "api_url": self.url,
+            "auth_url": self.url,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "basic_token": self.basic,
+        }
+
     def start(self):
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

@@ -38,6 +38,17 @@ class FakeHttpMixin:
         return super()._request_handler(session, request, **kwargs)
 
 
+class FakeHotmartMixin(FakeHttpMixin):
+    """Hotmart faked with `responses` for each test: ``self.http`` takes the answers."""
+
+    def setUp(self):
+        super().setUp()
+        self.http = responses.RequestsMock(assert_all_requests_are_fired=False)
+        self.http.start()
+        self.addCleanup(self.http.stop)
+        self.addCleanup(self.http.reset)
+
+
 class HotmartCase(FakeHttpMixin, TransactionCase):
     """An account with complete credentials, ready for every test."""
 
@@ -61,7 +72,7 @@ class HotmartCase(FakeHttpMixin, TransactionCase):
         return values
 
 
-class HotmartReceiveCase(HotmartCase):
+class HotmartReceiveCase(FakeHotmartMixin, HotmartCase):
     """A connected account in a BRL company, Hotmart faked with `responses` and fixtures."""
 
     @classmethod
@@ -109,10 +120,6 @@ class HotmartReceiveCase(HotmartCase):
 
     def setUp(self):
         super().setUp()
-        self.http = responses.RequestsMock(assert_all_requests_are_fired=False)
-        self.http.start()
-        self.addCleanup(self.http.stop)
-        self.addCleanup(self.http.reset)
         self.http.add(responses.POST, TOKEN_URL, json=load_fixture("oauth_token.json"))
 
     def fake_hotmart(self, history=None, users=None):

@@ -19,7 +19,7 @@ from ..hotmart.exceptions import (
     HotmartTransientError,
     HotmartWindowTooLargeError,
 )
-from .common import FakeHttpMixin, load_fixture
+from .common import FakeHotmartMixin, load_fixture
 
 API = "https://sandbox.hotmart.com"
 AUTH = "https://api-sec-vlc.hotmart.com"
@@ -51,13 +51,9 @@ def query(call):
 
 
 @tagged("post_install", "-at_install")
-class TestHotmartClient(FakeHttpMixin, BaseCase):
+class TestHotmartClient(FakeHotmartMixin, BaseCase):
     def setUp(self):
         super().setUp()
-        self.http = responses.RequestsMock(assert_all_requests_are_fired=False)
-        self.http.start()
-        self.addCleanup(self.http.stop)
-        self.addCleanup(self.http.reset)
         self.clock = FakeClock()
         self.client = self._client()
 

@@ -45,11 +45,7 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
         backend = env["hotmart.backend"].create(
             {
                 "name": "Concurrency",
-                "api_url": self.sandbox.url,
-                "auth_url": self.sandbox.url,
-                "client_id": self.sandbox.client_id,
-                "client_secret": self.sandbox.client_secret,
-                "basic_token": self.sandbox.basic,
+                **self.sandbox.account_values(),
                 "hottok": "race-hottok",
                 "import_since": datetime.now() - timedelta(days=61),
                 "last_connection_date": datetime.now(),

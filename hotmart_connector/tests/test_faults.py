@@ -38,11 +38,7 @@ class TestFaultsConverge(HotmartCase):
         cls.backend = cls.backend.with_env(cls.env)
         cls.backend.write(
             {
-                "api_url": cls.sandbox.url,
-                "auth_url": cls.sandbox.url,
-                "client_id": cls.sandbox.client_id,
-                "client_secret": cls.sandbox.client_secret,
-                "basic_token": cls.sandbox.basic,
+                **cls.sandbox.account_values(),
                 "import_since": datetime.now() - timedelta(days=61),
                 "last_connection_date": datetime.now(),
             }

@@ -17,15 +17,7 @@ class TestSandboxEndToEnd(HotmartCase):
         super().setUpClass()
         cls.sandbox = HotmartSandbox(data=SandboxData(sales=1300, seed=3)).start()
         cls.addClassCleanup(cls.sandbox.stop)
-        cls.backend.write(
-            {
-                "api_url": cls.sandbox.url,
-                "auth_url": cls.sandbox.url,
-                "client_id": cls.sandbox.client_id,
-                "client_secret": cls.sandbox.client_secret,
-                "basic_token": cls.sandbox.basic,
-            }
-        )
+        cls.backend.write(cls.sandbox.account_values())
         cls.window = (datetime.now(timezone.utc) - timedelta(days=61), datetime.now(timezone.utc))
 
     def test_test_connection_succeeds_over_http(self):
@@ -95,11 +87,7 @@ class TestSandboxReceiving(HotmartCase):
             )
         cls.backend.write(
             {
-                "api_url": cls.sandbox.url,
-                "auth_url": cls.sandbox.url,
-                "client_id": cls.sandbox.client_id,
-                "client_secret": cls.sandbox.client_secret,
-                "basic_token": cls.sandbox.basic,
+                **cls.sandbox.account_values(),
                 "usd_rate": 5.0,
                 "eur_rate": 6.0,
                 "import_since": datetime.now() - timedelta(days=61),

@@ -4,21 +4,14 @@ import responses
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import HotmartCase, load_fixture
+from .common import FakeHotmartMixin, HotmartCase, load_fixture
 
 TOKEN_URL = "https://api-sec-vlc.hotmart.com/security/oauth/token"
 HISTORY_URL = "https://sandbox.hotmart.com/payments/api/v1/sales/history"
 
 
 @tagged("post_install", "-at_install")
-class TestTestConnection(HotmartCase):
-    def setUp(self):
-        super().setUp()
-        self.http = responses.RequestsMock(assert_all_requests_are_fired=False)
-        self.http.start()
-        self.addCleanup(self.http.stop)
-        self.addCleanup(self.http.reset)
-
+class TestTestConnection(FakeHotmartMixin, HotmartCase):
     def assert_no_secret(self, text):
         for secret in ("s3cr3t-client-secret", "Y2xpZW50LWlkLTEyMzpzM2NyM3QtY2xpZW50LXNlY3JldA=="):
             self.assertNotIn(secret, text)

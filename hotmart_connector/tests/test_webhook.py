@@ -246,11 +246,7 @@ class TestWebhookFromSandbox(FakeHttpMixin, HttpCase):
         backend = self.env["hotmart.backend"].create(
             {
                 "name": "Sandbox",
-                "api_url": sandbox.url,
-                "auth_url": sandbox.url,
-                "client_id": sandbox.client_id,
-                "client_secret": sandbox.client_secret,
-                "basic_token": sandbox.basic,
+                **sandbox.account_values(),
                 "hottok": "sandbox-hottok",
                 "import_since": "2020-01-01 00:00:00",
             }
