@@ -17,6 +17,13 @@ TOKEN_URL = "https://api-sec-vlc.hotmart.com/security/oauth/token"
 SALES_URL = "https://sandbox.hotmart.com/payments/api/v1/sales/"
 
 
+def sell_in_reais(env):
+    """Make the company's currency the Brazilian real, as a Brazilian producer's is."""
+    brl = env.ref("base.BRL")
+    brl.active = True
+    env.company.currency_id = brl
+
+
 def load_fixture(name):
     """A Hotmart payload from tests/fixtures (copied from Hotmart's real shapes)."""
     with open(file_path(f"hotmart_connector/tests/fixtures/{name}"), encoding="utf-8") as file:
@@ -78,9 +85,7 @@ class HotmartReceiveCase(FakeHotmartMixin, HotmartCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        brl = cls.env.ref("base.BRL")
-        brl.active = True
-        cls.env.company.currency_id = brl
+        sell_in_reais(cls.env)
         cls.mxn = cls.env.ref("base.MXN")
         cls.mxn.active = True
         cls.env["res.currency.rate"].create(

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from odoo.tests import tagged
 
 from ..hotmart.sandbox import Faults, HotmartSandbox, SandboxData
-from .common import HotmartCase
+from .common import HotmartCase, sell_in_reais
 
 FAULTS = {"429": 0.08, "500": 0.08, "503": 0.05, "timeout": 0.05, "broken_json": 0.06, "drop": 0.05}
 IMPORTED = {"APPROVED", "COMPLETE", "PROTESTED", "PARTIALLY_REFUNDED"}
@@ -32,9 +32,7 @@ class TestFaultsConverge(HotmartCase):
                 },
             )
         )
-        brl = cls.env.ref("base.BRL")
-        brl.active = True
-        cls.env.company.currency_id = brl
+        sell_in_reais(cls.env)
         cls.backend = cls.backend.with_env(cls.env)
         cls.backend.write(
             {

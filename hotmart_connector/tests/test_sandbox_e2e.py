@@ -7,7 +7,7 @@ from odoo.tests import tagged
 
 from ..hotmart.records import buyers_by_transaction, parse_history_item
 from ..hotmart.sandbox import Faults, HotmartSandbox, SandboxData
-from .common import HotmartCase
+from .common import HotmartCase, sell_in_reais
 
 
 @tagged("post_install", "-at_install")
@@ -71,9 +71,7 @@ class TestSandboxReceiving(HotmartCase):
         super().setUpClass()
         cls.sandbox = HotmartSandbox(data=SandboxData(sales=400, seed=9)).start()
         cls.addClassCleanup(cls.sandbox.stop)
-        brl = cls.env.ref("base.BRL")
-        brl.active = True
-        cls.env.company.currency_id = brl
+        sell_in_reais(cls.env)
         for code, rate in (("MXN", 3.4), ("COP", 780.0)):
             currency = cls.env.ref(f"base.{code}")
             currency.active = True

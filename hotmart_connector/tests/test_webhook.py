@@ -4,7 +4,7 @@ from unittest.mock import patch
 from odoo.tests import HttpCase, tagged
 
 from ..hotmart.sandbox import HotmartSandbox, SandboxData
-from .common import FakeHttpMixin, load_fixture
+from .common import FakeHttpMixin, load_fixture, sell_in_reais
 
 HOTTOK = "hottok-0123456789"
 
@@ -14,9 +14,7 @@ class TestWebhook(FakeHttpMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        brl = cls.env.ref("base.BRL")
-        brl.active = True
-        cls.env.company.currency_id = brl
+        sell_in_reais(cls.env)
         cls.backend = cls.env["hotmart.backend"].create(
             {
                 "name": "Escola Webhook",
@@ -238,9 +236,7 @@ class TestWebhookFromSandbox(FakeHttpMixin, HttpCase):
     """A refund on 'Hotmart' (the sandbox) reaches Odoo as a real HTTP postback."""
 
     def test_refund_on_hotmart_cancels_the_order(self):
-        brl = self.env.ref("base.BRL")
-        brl.active = True
-        self.env.company.currency_id = brl
+        sell_in_reais(self.env)
         sandbox = HotmartSandbox(data=SandboxData(sales=30, seed=4, currencies={"BRL": 1})).start()
         self.addCleanup(sandbox.stop)
         backend = self.env["hotmart.backend"].create(
