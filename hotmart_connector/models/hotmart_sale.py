@@ -112,7 +112,6 @@ class HotmartSale(models.Model):
             "approved_date": _naive_utc(record.approved_date),
             "buyer_name": record.buyer.name,
             "buyer_email": record.buyer.email,
-            "buyer_document": record.buyer.document or False,
             "product_name": record.product_name,
             "hotmart_product_id": record.product_id or False,
             "amount": float(record.amount),
@@ -121,6 +120,8 @@ class HotmartSale(models.Model):
             "payment_type": record.payment_type,
             "installments": record.installments,
             "recurrence_number": record.recurrence_number,
+            # history items carry no document: never blank the one /sales/users gave
+            **({"buyer_document": record.buyer.document} if record.buyer.document else {}),
         }
 
     @api.model
@@ -189,7 +190,7 @@ class HotmartSale(models.Model):
                     buyer_email=sale.buyer_email or buyer.email,
                     buyer_document=buyer.document or sale.buyer_document,
                 )
-            sale.write(values)
+            sale._write_changes(values)
         return sales
 
     @api.model
@@ -252,26 +253,37 @@ class HotmartSale(models.Model):
         elif self.state == "failed" and "state" not in values:
             values.update(state="pending", error=False)
         old_status = self.status
-        said_at = values.get("status_date")
-        if said_at and self.status_date and said_at < self.status_date:
-            # out of order: what Hotmart said before the current status changes nothing
-            for name in ("status", "status_date"):
-                values.pop(name, None)
+        if self._said_before_status(values.get("status_date")) or values.get("status") in (
+            None,
+            old_status,
+        ):
+            # out of order, or the same status again: status_date keeps when it was first said
+            values.pop("status", None)
+            values.pop("status_date", None)
+        self._write_changes(values)
+        if old_status and self.status != old_status:
+            self._on_status_changed(old_status)
+
+    def _said_before_status(self, said_at):
+        """Whether news dated ``said_at`` is older than the status this sale already has."""
+        self.ensure_one()
+        return bool(said_at and self.status_date and said_at < self.status_date)
+
+    def _write_changes(self, values):
+        """Write only what differs: re-reading an unchanged sale costs no UPDATE."""
         changed = {name: value for name, value in values.items() if self._differs(name, value)}
         if changed:
             self.write(changed)
-        if old_status and self.status != old_status:
-            self._on_status_changed(old_status)
 
     def _differs(self, name, value):
         field = self._fields[name]
         current = self[name]
         if field.type == "many2one":
             return current.id != (value or False)
-        if field.type in ("json", "text"):
-            return True if field.type == "json" else current != value
         if field.type in ("float", "monetary"):
             return round(current - (value or 0.0), 6) != 0
+        if field.type == "json":
+            return current != value
         return (current or False) != (value or False)
 
     def _on_status_changed(self, old_status):
@@ -300,7 +312,7 @@ class HotmartSale(models.Model):
         if not sale:
             vals = dict(values, payload=raw, backend_id=backend.id, transaction=record.transaction)
             return self._create_tolerating_duplicates(backend, [vals]), False
-        if said_at and sale.status_date and said_at < sale.status_date:
+        if sale._said_before_status(said_at):
             return sale, True
         came_by_webhook = (sale.payload or {}).get("source") == "webhook"
         sale._update_from_hotmart(

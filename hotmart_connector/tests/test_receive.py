@@ -49,6 +49,20 @@ class TestFetchSales(HotmartReceiveCase):
         self.backend._fetch_sales(*self.window, statuses=["APPROVED"])
         self.assertEqual(self.Sale.search_count([("backend_id", "=", self.backend.id)]), 5)
 
+    def test_reading_unchanged_sales_again_writes_nothing(self):
+        self.fake_hotmart()
+        self.backend._fetch_sales(*self.window, statuses=["APPROVED"])
+        real_write = type(self.Sale).write
+        writes = []
+
+        def counting_write(records, values):
+            writes.append((records.mapped("transaction"), sorted(values)))
+            return real_write(records, values)
+
+        with patch.object(type(self.Sale), "write", counting_write):
+            self.backend._fetch_sales(*self.window, statuses=["APPROVED"])
+        self.assertEqual(writes, [])
+
     def test_each_status_of_the_mapping_is_asked(self):
         self.fake_hotmart(history={}, users={})
         self.backend._fetch_sales(*self.window)
