@@ -429,8 +429,24 @@ class HotmartBackend(models.Model):
         self.ensure_one()
         return self.status_mapping_ids.filtered("import_order").mapped("hotmart_status")
 
-    def _convert_to_company_currency(self, amount, currency, code, moment):
-        """What Hotmart says the buyer paid, in company currency (DESIGN.md section 4)."""
+    def _first_rate_days(self, currencies):
+        """{currency id: day of its first rate for this company}, in one query."""
+        self.ensure_one()
+        groups = self.env["res.currency.rate"]._read_group(
+            [
+                ("currency_id", "in", currencies.ids),
+                ("company_id", "in", [False, self.company_id.id]),
+            ],
+            ["currency_id"],
+            ["name:min"],
+        )
+        return {currency.id: first_day for currency, first_day in groups}
+
+    def _convert_to_company_currency(self, amount, currency, code, moment, first_rate_days=None):
+        """What Hotmart says the buyer paid, in company currency (DESIGN.md section 4).
+
+        ``first_rate_days`` (from ``_first_rate_days``) spares a query per sale in a batch.
+        """
         self.ensure_one()
         company = self.company_id
         target = company.currency_id
@@ -449,15 +465,11 @@ class HotmartBackend(models.Model):
         if fixed_rate:
             return target.round(amount * fixed_rate)
         day = (moment or fields.Datetime.now()).date()
-        has_rate = self.env["res.currency.rate"].search_count(
-            [
-                ("currency_id", "=", currency.id),
-                ("name", "<=", day),
-                ("company_id", "in", [False, company.id]),
-            ],
-            limit=1,
-        )
-        if not has_rate:
+        if first_rate_days is None:
+            first_rate_days = self._first_rate_days(currency)
+        first_day = first_rate_days.get(currency.id)
+        # Odoo converts at rate 1 when a currency has no rate: refuse instead
+        if not first_day or first_day > day:
             raise UserError(
                 self.env._(
                     "No exchange rate for %(currency)s on or before %(date)s. Add one in the "
@@ -531,11 +543,21 @@ class HotmartBackend(models.Model):
     @api.model
     def _cron_receive_orders(self):
         """Scheduled action: receive the new sales of every active account."""
+        self._run_for_active_accounts("_receive_new_sales", self.env._("the scheduled action"))
+
+    @api.model
+    def _cron_sync_statuses(self):
+        """Scheduled action: bring every active account's recent sales in step with Hotmart."""
+        self._run_for_active_accounts("_sync_statuses", self.env._("the status sync"))
+
+    @api.model
+    def _run_for_active_accounts(self, method, origin):
+        """Each active account's run, committed per page; Odoo runs it again if work waits."""
         commit = not getattr(threading.current_thread(), "testing", False)
         done = remaining = 0
         for backend in self.search([("state", "=", "active")]):
             result = backend.with_context(hotmart_commit=commit)._run_isolated(
-                "_receive_new_sales", origin=self.env._("the scheduled action")
+                method, origin=origin
             )
             done += result.get("processed", 0)
             remaining += result.get("remaining", 0)
@@ -558,15 +580,6 @@ class HotmartBackend(models.Model):
             )
             return {}
 
-    @api.model
-    def _cron_sync_statuses(self):
-        """Scheduled action: bring every active account's recent sales in step with Hotmart."""
-        commit = not getattr(threading.current_thread(), "testing", False)
-        for backend in self.search([("state", "=", "active")]):
-            backend.with_context(hotmart_commit=commit)._run_isolated(
-                "_sync_statuses", origin=self.env._("the status sync")
-            )
-
     def _sync_statuses(self, origin):
         """Re-read the last days, every mapped status; orders follow, new paid sales arrive.
 
@@ -576,40 +589,39 @@ class HotmartBackend(models.Model):
         self.ensure_one()
         now = fields.Datetime.now()
         date_from = max(self.import_since, now - timedelta(days=self.sync_lookback_days))
-        fetch_error = False
-        try:
-            self.with_context(hotmart_cause=origin)._fetch_sales(date_from, now)
-        except HotmartError as error:
-            fetch_error = error.message
-            _logger.warning("Hotmart account %s: status sync stopped: %s", self.id, error.message)
-        self.sudo().last_error = fetch_error
-        self._end_of_page()
-        result = self._receive_pending(self._importable_statuses(), origin)
-        result["fetch_error"] = fetch_error
-        return result
+        return self._fetch_window_then_receive(date_from, now, None, origin)
 
     def _receive_new_sales(self, origin):
         """Store the window's sales, then receive the pending ones (DESIGN.md section 4)."""
         self.ensure_one()
         started = fields.Datetime.now()
-        statuses = self._importable_statuses()
         date_from = self.import_since
         if self.last_receive_date:
             date_from = max(date_from, self.last_receive_date - RECEIVE_OVERLAP)
+        return self._fetch_window_then_receive(
+            date_from,
+            started,
+            self._importable_statuses(),
+            origin,
+            # remembered only when the whole window was stored: a failed run is repeated
+            when_complete={"last_receive_date": started},
+        )
+
+    def _fetch_window_then_receive(self, date_from, date_to, statuses, origin, when_complete=None):
+        """Store a window's sales (``statuses`` None: every mapped one), then receive the
+        waiting importable sales. ``when_complete`` is written only if the window was read
+        whole; a Hotmart error is kept in ``last_error`` and the run goes on receiving."""
         fetch_error = False
         try:
-            if statuses:
-                self.with_context(hotmart_cause=origin)._fetch_sales(date_from, started, statuses)
+            if statuses is None or statuses:
+                self.with_context(hotmart_cause=origin)._fetch_sales(date_from, date_to, statuses)
         except HotmartError as error:
             fetch_error = error.message
-            _logger.warning("Hotmart account %s: receiving stopped: %s", self.id, error.message)
-        values = {"last_error": fetch_error}
-        if not fetch_error:
-            # remembered only when the whole window was stored: a failed run is repeated
-            values["last_receive_date"] = started
-        self.sudo().write(values)
+            _logger.warning("Hotmart account %s: reading stopped: %s", self.id, error.message)
+        values = {} if fetch_error else dict(when_complete or {})
+        self.sudo().write(dict(values, last_error=fetch_error))
         self._end_of_page()
-        result = self._receive_pending(statuses, origin)
+        result = self._receive_pending(self._importable_statuses(), origin)
         result["fetch_error"] = fetch_error
         return result
 
