@@ -406,6 +406,7 @@ class HotmartSale(models.Model):
         products, product_errors = self.env["product.template"]._hotmart_find_or_create(
             backend, list(records.values())
         )
+        first_rate_days = backend._first_rate_days(self.currency_id)
         vals_by_sale = {}
         for sale, record in records.items():
             reason = partner_errors.get(sale) or product_errors.get(record.product_id)
@@ -414,7 +415,7 @@ class HotmartSale(models.Model):
                 continue
             try:
                 vals_by_sale[sale] = sale._prepare_order_values(
-                    backend, record, partners[sale], products[record.product_id]
+                    backend, record, partners[sale], products[record.product_id], first_rate_days
                 )
             except (UserError, ValidationError) as error:
                 failed[sale] = error.args[0]
@@ -430,10 +431,10 @@ class HotmartSale(models.Model):
             sale.write({"state": "failed", "error": reason})
         return received, self.browse([sale.id for sale in failed])
 
-    def _prepare_order_values(self, backend, record, partner, product):
+    def _prepare_order_values(self, backend, record, partner, product, first_rate_days=None):
         self.ensure_one()
         amount = backend._convert_to_company_currency(
-            record.amount, self.currency_id, record.currency, record.order_date
+            record.amount, self.currency_id, record.currency, record.order_date, first_rate_days
         )
         fiscal_position = backend._fiscal_position_for(partner)
         price_unit, rounding = self.env["sale.order"]._hotmart_price_unit(

@@ -128,47 +128,31 @@ class SaleOrder(models.Model):
         return dict(field._description_selection(self.env))[state]
 
     def _hotmart_move_batch(self, target):
-        """Move new orders forward to ``target`` in bulk (one by one if the bulk fails).
-
-        Returns {order id: reason} for the orders that could not be moved; each of them also
-        says so in its chatter.
-        """
+        """Move new quotations forward to ``target`` in bulk (one by one if the bulk fails);
+        an order that cannot be moved says so in its chatter."""
         if target == "draft" or not self:
-            return {}
+            return
         try:
             with self.env.cr.savepoint():
-                self.with_context(**QUIET)._hotmart_apply_forward(target)
+                self.with_context(**QUIET)._hotmart_move("draft", target)
                 self.flush_recordset()
-            return {}
+            return
         except REFUSALS as error:
             _logger.info("Bulk move to %s failed (%s); moving one by one.", target, error)
-        errors = {}
         for order in self:
             try:
                 with self.env.cr.savepoint():
-                    order.with_context(**QUIET)._hotmart_apply_forward(target)
+                    order.with_context(**QUIET)._hotmart_move("draft", target)
                     order.flush_recordset()
             except REFUSALS as error:
-                errors[order.id] = reason_of(error)
                 order._message_log(
                     body=self.env._(
                         "Could not set this order to %(state)s as Hotmart's status asks: "
                         "%(reason)s",
                         state=self._hotmart_state_label(target),
-                        reason=errors[order.id],
+                        reason=reason_of(error),
                     )
                 )
-        return errors
-
-    def _hotmart_apply_forward(self, target):
-        """Quotations to ``target`` (sale, done or cancel), all orders at once."""
-        if target in ("sale", "done"):
-            self.filtered(lambda order: order.state in ("draft", "sent")).action_confirm()
-        if target == "done":
-            self.filtered(lambda order: not order.locked).action_lock()
-        if target == "cancel":
-            self.filtered(lambda order: order.locked).action_unlock()
-            self.filtered(lambda order: order.state != "cancel")._action_cancel()
 
     def _hotmart_schedule_review(self, status):
         """Leave a to-do for the salesperson: Hotmart's status needs a person (dispute...)."""
@@ -272,9 +256,9 @@ class SaleOrder(models.Model):
         return None
 
     def _hotmart_move(self, current, target):
-        """One order from ``current`` to ``target`` state, forward or back."""
-        if self.locked and target != "done":
-            self.action_unlock()
+        """These orders, all in ``current`` state, to ``target``, forward or back, in bulk."""
+        if target != "done":
+            self.filtered("locked").action_unlock()
         if target == "cancel":
             self._action_cancel()
             return
@@ -282,7 +266,7 @@ class SaleOrder(models.Model):
             if current != "cancel":
                 self._action_cancel()
             self.action_draft()
-        if target in ("sale", "done") and self.state in ("draft", "sent"):
-            self.action_confirm()
-        if target == "done" and not self.locked:
-            self.action_lock()
+        if target in ("sale", "done"):
+            self.filtered(lambda order: order.state in ("draft", "sent")).action_confirm()
+        if target == "done":
+            self.filtered(lambda order: not order.locked).action_lock()
