@@ -8,6 +8,7 @@ in its query string, so no URL of it is ever logged or echoed.
 import logging
 import re
 import time
+import weakref
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -33,6 +34,59 @@ PRODUCTS_PATH = "/products/api/v1/products"
 MAX_PAGE_SIZE = 500
 MIN_WINDOW_MS = 60 * 1000  # a 502 on a window shorter than this is not split further
 _ECHOED_TOKEN = re.compile(r"(token\s*[:=]\s*)\S+", re.IGNORECASE)
+# The token request's query string carries the client secret (Hotmart wants it there).
+_SECRET_IN_QUERY = re.compile(r"((?:client_secret|access_token)(?:=|%3D))[^&\s'\"]+", re.IGNORECASE)
+# Libraries that log request URLs: urllib3 on every retry (WARNING) and every request (DEBUG).
+REDACTED_LOGGERS = (
+    "urllib3.connectionpool",
+    "urllib3.connection",
+    "urllib3.poolmanager",
+    "urllib3.response",
+    "urllib3.util.retry",
+    "requests",
+    __name__,
+)
+_LIVE_CLIENTS = weakref.WeakSet()
+
+
+class SecretRedactingFilter(logging.Filter):
+    """Blank secrets out of log records before any handler sees them.
+
+    urllib3 logs the URL of each retried request, query string included: for the token
+    request that is the client secret. Attached to the loggers that log URLs, this rewrites
+    the record in place, whatever the level and whatever handler is configured.
+    """
+
+    def filter(self, record):
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 (a broken record is the logging module's to report)
+            return True
+        redacted = redact_secrets(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def redact_secrets(text):
+    """``text`` without the secret of any live client, nor any client_secret query value."""
+    text = _SECRET_IN_QUERY.sub(r"\1***", text)
+    for client in list(_LIVE_CLIENTS):
+        for secret in client._secrets():
+            if secret in text:
+                text = text.replace(secret, "***")
+    return text
+
+
+def install_log_redaction():
+    """Attach the redacting filter once to every logger that may log a Hotmart URL."""
+    for name in REDACTED_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, SecretRedactingFilter) for f in logger.filters):
+            logger.addFilter(SecretRedactingFilter())
+
+
+install_log_redaction()
 
 
 def to_epoch_ms(moment):
@@ -100,6 +154,7 @@ class HotmartClient:
         self._throttled_until = 0.0
         self.calls = 0  # HTTP calls answered, retries by urllib3 excluded; for benchmarks
         self.session = self._build_session(retries, backoff)
+        _LIVE_CLIENTS.add(self)
 
     @staticmethod
     def _build_session(retries, backoff):
@@ -282,10 +337,13 @@ class HotmartClient:
             return "the token request"
         return urlsplit(url).path
 
+    def _secrets(self):
+        candidates = (self._client_secret, self._authorization[6:], self._token)
+        return [secret for secret in candidates if secret and len(secret) >= 4]
+
     def _redact(self, text):
-        for secret in (self._client_secret, self._authorization[6:], self._token):
-            if secret and len(secret) >= 4:
-                text = text.replace(secret, "***")
+        for secret in self._secrets():
+            text = text.replace(secret, "***")
         # a token echoed back in an error description ("Invalid access token: H4sI...")
         return _ECHOED_TOKEN.sub(r"\1***", text)
 
