@@ -2,10 +2,17 @@ import hmac
 import json
 import logging
 
+from werkzeug.exceptions import RequestEntityTooLarge
+
 from odoo import http
 from odoo.http import request
 
 _logger = logging.getLogger(__name__)
+
+# Hotmart's postbacks are a few kilobytes; anything this large is not one, and is not stored.
+MAX_BODY_BYTES = 1024 * 1024
+# Compared against when the account is unknown, so that both refusals take the same time.
+_NO_HOTTOK = b"\0" * 64
 
 
 class HotmartWebhookController(http.Controller):
@@ -21,20 +28,43 @@ class HotmartWebhookController(http.Controller):
     )
     def hotmart_webhook(self, backend_id, **_kwargs):
         backend = request.env["hotmart.backend"].sudo().browse(backend_id).exists()
-        if not backend or not backend.active:
-            return self._reply(404, "unknown_account")
-        given = request.httprequest.headers.get("X-HOTMART-HOTTOK", "")
-        if not backend.hottok or not hmac.compare_digest(
-            given.encode("utf-8"), backend.hottok.encode("utf-8")
-        ):
-            _logger.warning("Hotmart webhook for account %s refused: wrong hottok.", backend.id)
-            return self._reply(401, "invalid_hottok")
-        body = request.httprequest.get_data(cache=False)
+        if not self._hottok_matches(backend):
+            # an unknown account and a wrong hottok look the same from outside
+            _logger.warning(
+                "Hotmart webhook for account %s refused: unknown or wrong hottok.", backend_id
+            )
+            return self._reply(401, "unauthorized")
+        body = self._read_body()
+        if body is None:
+            _logger.warning("Hotmart webhook for account %s refused: body over 1 MiB.", backend_id)
+            return self._reply(413, "payload_too_large")
         Event = request.env["hotmart.webhook.event"].sudo()
         event, is_new = Event._store_delivery(backend, body)
         if is_new and event.state == "pending":
             request.env.ref("hotmart_connector.ir_cron_process_webhooks").sudo()._trigger()
         return self._reply(200, "received" if is_new else "duplicate")
+
+    @staticmethod
+    def _hottok_matches(backend):
+        given = request.httprequest.headers.get("X-HOTMART-HOTTOK", "").encode("utf-8")
+        usable = bool(backend and backend.active and backend.hottok)
+        expected = backend.hottok.encode("utf-8") if usable else _NO_HOTTOK
+        return hmac.compare_digest(given, expected) and usable
+
+    @staticmethod
+    def _read_body():
+        """The body, or None when it is larger than MAX_BODY_BYTES (read no further)."""
+        httprequest = request.httprequest
+        length = httprequest.content_length
+        if length is not None and length > MAX_BODY_BYTES:
+            return None
+        # werkzeug stops a body without Content-Length (chunked) at this limit as it reads
+        httprequest.max_content_length = MAX_BODY_BYTES
+        try:
+            body = httprequest.get_data(cache=False)
+        except RequestEntityTooLarge:
+            return None
+        return body if len(body) <= MAX_BODY_BYTES else None
 
     @staticmethod
     def _reply(status, message):
