@@ -1,1 +1,1 @@
-"""Talking to Hotmart: pure Python, no ORM (see DESIGN.md section 3)."""
+"""Talking to Hotmart: pure Python, no ORM (see docs/architecture.md)."""

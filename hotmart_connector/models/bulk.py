@@ -2,7 +2,7 @@
 
 import logging
 
-from psycopg2 import IntegrityError
+from psycopg2 import IntegrityError, errors
 
 from odoo.exceptions import UserError, ValidationError
 
@@ -12,15 +12,37 @@ _logger = logging.getLogger(__name__)
 REFUSALS = (UserError, ValidationError, ValueError, IntegrityError)
 
 
+# A lost race shows as PostgreSQL's own serialization failure, so that whatever runs the
+# work retries it in a new transaction the way it retries any concurrent update: Odoo's HTTP
+# layer retries the request, the scheduled actions retry the batch, a webhook stays waiting.
+ConcurrentRun = errors.SerializationFailure
+
+
+def raise_concurrent_run(cr, what):
+    """Abort this transaction as lost to a concurrent one, to be retried from the start.
+
+    Raised by the database itself (SQLSTATE 40001) so that the error is the genuine article
+    for every retry loop of Odoo's, and for ours.
+    """
+    cr.execute(
+        "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'serialization_failure', MESSAGE = %s; END $$",
+        [f"Another transaction created the same {what} first; retry"],
+        log_exceptions=False,
+    )
+
+
 def reason_of(error):
     return str(error.args[0]) if error.args else str(error)
 
 
-def create_isolated(model, keys, vals_list, explain):
+def create_isolated(model, keys, vals_list, explain, race_indexes=()):
     """Create ``vals_list`` in one go; if that fails, each alone in its own savepoint.
 
     :param keys: one key per values dict, to report the outcome by
     :param explain: ``explain(values, reason)`` -> the message a person reads for a refusal
+    :param race_indexes: unique indexes that a concurrent transaction filling the same
+        records first violates; hitting one aborts the transaction for a retry
+        (:func:`raise_concurrent_run`) instead of refusing a record
     :return: ({key: record}, {key: message})
     """
     if not vals_list:
@@ -39,5 +61,7 @@ def create_isolated(model, keys, vals_list, explain):
                 created[key] = model.create([values])
                 created[key].flush_recordset()
         except REFUSALS as error:
+            if getattr(getattr(error, "diag", None), "constraint_name", None) in race_indexes:
+                raise_concurrent_run(model.env.cr, model._description)
             refused[key] = explain(values, reason_of(error))
     return created, refused

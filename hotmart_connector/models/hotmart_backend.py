@@ -1,7 +1,12 @@
+import ipaddress
 import logging
+import random
 import threading
+import time
 from datetime import timedelta
 from urllib.parse import urlsplit
+
+from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -16,6 +21,7 @@ from ..hotmart.exceptions import (
     HotmartTransientError,
 )
 from ..hotmart.records import SALE_STATUS_CODES, parse_product
+from .hotmart_sale import SETTLED_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -35,6 +41,62 @@ SECRET_FIELDS = ("client_secret", "basic_token", "hottok")
 RECEIVE_OVERLAP = timedelta(hours=2)
 RECEIVE_BATCH = 200  # sales turned into orders per transaction
 RECEIVE_PER_RUN = 2000  # a scheduled run stops after this many and asks to run again
+# A batch lost to a concurrent run is tried again this many times; every lost race means
+# another run made progress, so the retries converge.
+RACE_RETRIES = 8
+# What tests and benchmarks may tune through the context (never a URL or a credential).
+CLIENT_OPTIONS = (
+    "timeout",
+    "retries",
+    "backoff",
+    "rate_limit_retries",
+    "max_wait",
+    "page_size",
+    "sleep",
+)
+
+
+def is_loopback(host):
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def url_problem(url):
+    """What is wrong with ``url`` as a place to send the credentials, as a function of the
+    environment giving the message; None when it is fine (https, or http to loopback)."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    try:
+        host = parts.hostname
+        if parts.port is not None and not 0 < parts.port < 65536:
+            host = None
+    except ValueError:  # a port that is not a number
+        host = None
+    if parts.scheme not in ("https", "http") or not host:
+        return lambda env: env._("write a full URL, such as https://developers.hotmart.com.")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        return lambda env: env._(
+            "give only the scheme and the host (and a port), such as "
+            "https://developers.hotmart.com."
+        )
+    if parts.path not in ("", "/"):
+        return lambda env: env._(
+            "give only the scheme and the host (and a port), such as "
+            "https://developers.hotmart.com."
+        )
+    if parts.scheme == "http" and not is_loopback(host):
+        return lambda env: env._(
+            "only https is allowed; plain http only to this machine (localhost, 127.0.0.1, "
+            "::1), for a local sandbox."
+        )
+    return None
+
+
 # A change to any of these means the account has to prove it can connect again.
 CONNECTION_FIELDS = (
     "environment",
@@ -88,6 +150,8 @@ class HotmartBackend(models.Model):
         tracking=True,
         help="A Hotmart credential is created either for production or for the sandbox.",
     )
+    # Where the credentials are sent: Settings administrators only (a Hotmart manager could
+    # otherwise send the client secret and Basic to a host of theirs with Test Connection).
     api_url = fields.Char(
         string="API URL",
         compute="_compute_urls",
@@ -95,6 +159,9 @@ class HotmartBackend(models.Model):
         readonly=False,
         precompute=True,
         required=True,
+        groups="base.group_system",
+        help="Base URL of Hotmart's API (scheme and host). https only, except http to this "
+        "machine (a local sandbox).",
     )
     auth_url = fields.Char(
         string="Authentication URL",
@@ -103,6 +170,9 @@ class HotmartBackend(models.Model):
         readonly=False,
         precompute=True,
         required=True,
+        groups="base.group_system",
+        help="Base URL of Hotmart's token service (scheme and host). https only, except http "
+        "to this machine (a local sandbox).",
     )
     client_id = fields.Char(string="Client ID", copy=False, tracking=True)
     client_secret = fields.Char(groups="base.group_system", copy=False)
@@ -152,6 +222,14 @@ class HotmartBackend(models.Model):
         required=True,
         help="The status sync re-reads the sales ordered in this many last days, to catch "
         "boletos paid late, refunds and chargebacks.",
+    )
+    payload_retention_days = fields.Integer(
+        string="Keep Raw Payloads (days)",
+        default=90,
+        required=True,
+        help="Hotmart's raw answers hold buyers' personal data (LGPD). Once a sale is settled "
+        "(received or ignored) and this many days old, and once a webhook event is processed "
+        "and this many days old, the raw payload is blanked; the parsed fields stay.",
     )
     team_id = fields.Many2one(
         "crm.team",
@@ -292,6 +370,32 @@ class HotmartBackend(models.Model):
                     )
                 )
 
+    @api.constrains("payload_retention_days")
+    def _check_payload_retention_days(self):
+        for backend in self:
+            if backend.payload_retention_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "Account %(name)s: keep raw payloads at least one day.",
+                        name=backend.name,
+                    )
+                )
+
+    @api.constrains("api_url", "auth_url")
+    def _check_urls(self):
+        for backend in self.sudo():
+            for field_name in ("api_url", "auth_url"):
+                problem = url_problem(backend[field_name])
+                if problem:
+                    raise ValidationError(
+                        self.env._(
+                            "Account %(name)s, %(field)s: %(problem)s",
+                            name=backend.name,
+                            field=backend._fields[field_name].get_description(self.env)["string"],
+                            problem=problem(self.env),
+                        )
+                    )
+
     @api.constrains("use_contributor_fiscal_position", "contributor_fiscal_position_id")
     def _check_contributor_fiscal_position(self):
         for backend in self:
@@ -346,7 +450,8 @@ class HotmartBackend(models.Model):
         self.ensure_one()
         backend = self.sudo()
         # tests and benchmarks tune timeouts and waiting through the context
-        options = dict(self.env.context.get("hotmart_client_options") or {}, **options)
+        tuned = self.env.context.get("hotmart_client_options") or {}
+        options = dict({k: v for k, v in tuned.items() if k in CLIENT_OPTIONS}, **options)
         return HotmartClient(
             backend.client_id,
             backend.client_secret,
@@ -391,7 +496,8 @@ class HotmartBackend(models.Model):
 
     def _explain_connection_error(self, error):
         """What went wrong, in the user's words, with what to do next. Never a secret."""
-        api_host = urlsplit(self.api_url or "").netloc or self.api_url
+        api_url = self.sudo().api_url or ""
+        api_host = urlsplit(api_url).netloc or api_url
         if isinstance(error, HotmartCredentialsRefusedError):
             return self.env._(
                 "Hotmart refused these credentials. Copy the Client ID, the Client Secret and "
@@ -443,7 +549,7 @@ class HotmartBackend(models.Model):
         return {currency.id: first_day for currency, first_day in groups}
 
     def _convert_to_company_currency(self, amount, currency, code, moment, first_rate_days=None):
-        """What Hotmart says the buyer paid, in company currency (DESIGN.md section 4).
+        """What Hotmart says the buyer paid, in company currency (docs/architecture.md).
 
         ``first_rate_days`` (from ``_first_rate_days``) spares a query per sale in a batch.
         """
@@ -581,18 +687,20 @@ class HotmartBackend(models.Model):
             return {}
 
     def _sync_statuses(self, origin):
-        """Re-read the last days, every mapped status; orders follow, new paid sales arrive.
+        """Re-read the last days, every Hotmart status; orders follow, new paid sales arrive.
 
-        The window is [max(import_since, now - sync_lookback_days), now]: a boleto paid days
-        after it was issued, a refund within the guarantee, a chargeback weeks later.
+        The window is [now - sync_lookback_days, now], whatever ``import_since`` says: a
+        boleto paid days after it was issued, a refund within the guarantee, a chargeback
+        weeks later, also for orders a person received by hand from before it. Every status
+        is read, mapped or not, so that the status shown never goes stale.
         """
         self.ensure_one()
         now = fields.Datetime.now()
-        date_from = max(self.import_since, now - timedelta(days=self.sync_lookback_days))
-        return self._fetch_window_then_receive(date_from, now, None, origin)
+        date_from = now - timedelta(days=self.sync_lookback_days)
+        return self._fetch_window_then_receive(date_from, now, list(SALE_STATUS_CODES), origin)
 
     def _receive_new_sales(self, origin):
-        """Store the window's sales, then receive the pending ones (DESIGN.md section 4)."""
+        """Store the window's sales, then receive the pending ones (docs/architecture.md)."""
         self.ensure_one()
         started = fields.Datetime.now()
         date_from = self.import_since
@@ -608,7 +716,7 @@ class HotmartBackend(models.Model):
         )
 
     def _fetch_window_then_receive(self, date_from, date_to, statuses, origin, when_complete=None):
-        """Store a window's sales (``statuses`` None: every mapped one), then receive the
+        """Store a window's sales (``statuses``; None: every mapped one), then receive the
         waiting importable sales. ``when_complete`` is written only if the window was read
         whole; a Hotmart error is kept in ``last_error`` and the run goes on receiving."""
         fetch_error = False
@@ -641,7 +749,7 @@ class HotmartBackend(models.Model):
         counts = {"received": 0, "failed": 0, "processed": 0}
         counts["remaining"] = max(len(pending) - limit, 0)
         for batch_ids in split_every(RECEIVE_BATCH, to_receive.ids):
-            result = Sale.browse(batch_ids)._receive(origin)
+            result = self._receive_batch(batch_ids, origin)
             counts["received"] += len(result["received"])
             counts["failed"] += len(result["failed"])
             counts["processed"] += len(batch_ids)
@@ -651,6 +759,32 @@ class HotmartBackend(models.Model):
             )
             self._end_of_page()
         return counts
+
+    def _receive_batch(self, sale_ids, origin):
+        """Receive one batch of sales in its own transaction (scheduled runs).
+
+        A batch that lost a race to a concurrent run (the same new buyer or product created
+        by another worker, the same rows updated) is rolled back and tried again in a new
+        transaction, which sees what the other run made. Without ``hotmart_commit`` (a
+        person's click, a test) the error goes up to whoever owns the transaction: Odoo
+        retries an HTTP request that fails this way.
+        """
+        Sale = self.env["hotmart.sale"].sudo()
+        for attempt in range(RACE_RETRIES + 1):
+            try:
+                return Sale.browse(sale_ids)._receive(origin)
+            except errors.TransactionRollbackError as error:
+                if not self.env.context.get("hotmart_commit") or attempt == RACE_RETRIES:
+                    raise
+                _logger.info(
+                    "Hotmart account %s: a batch lost a race (%s); trying it again.",
+                    self.id,
+                    error.pgerror or error,
+                )
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+                time.sleep(random.uniform(0, 0.1 * (attempt + 1)))  # let the other run finish
+        return {}
 
     def _receive_new_sales_notification(self, result):
         message = self.env._(
@@ -679,6 +813,61 @@ class HotmartBackend(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    def action_apply_mapping(self):
+        """'Apply Mapping Now': every order of the account whose last applied Hotmart status
+        differs from its sale's status follows the mapping now (a fixed mapping line, Allow
+        Going Back switched on, a move refused before)."""
+        self.ensure_one()
+        orders = self.env["sale.order"].sudo()._hotmart_out_of_step(backend=self)
+        result = orders._hotmart_apply_status(self.env._("Apply Mapping Now"))
+        message = self.env._(
+            "%(applied)s orders follow their Hotmart status now; %(refused)s could not "
+            "(their chatter says why).",
+            applied=len(result["applied"]),
+            refused=len(result["refused"]),
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if result["refused"] else "success",
+                "title": self.env._("Hotmart: %(name)s", name=self.name),
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _payload_retention_limit(self):
+        self.ensure_one()
+        return fields.Datetime.now() - timedelta(days=self.payload_retention_days)
+
+    @api.autovacuum
+    def _gc_raw_payloads(self):
+        """Daily: blank the raw payloads past each account's retention (buyers' personal
+        data, LGPD), of settled sales and processed events; parsed fields stay."""
+        for backend in self.with_context(active_test=False).search([("id", "!=", 0)]):
+            limit = backend._payload_retention_limit()
+            self.env.cr.execute(
+                "UPDATE hotmart_sale SET payload = NULL WHERE backend_id = %s "
+                "AND payload IS NOT NULL AND state IN %s AND order_date < %s",
+                [backend.id, SETTLED_STATES, limit],
+            )
+            sales = self.env.cr.rowcount
+            self.env.cr.execute(
+                "UPDATE hotmart_webhook_event SET payload = NULL WHERE backend_id = %s "
+                "AND payload IS NOT NULL AND state IN ('done', 'ignored') AND received_date < %s",
+                [backend.id, limit],
+            )
+            if sales or self.env.cr.rowcount:
+                _logger.info(
+                    "Hotmart account %s: raw payloads blanked: %s sales, %s events.",
+                    backend.id,
+                    sales,
+                    self.env.cr.rowcount,
+                )
+        self.env["hotmart.sale"].invalidate_model(["payload"])
+        self.env["hotmart.webhook.event"].invalidate_model(["payload"])
 
     def action_receive_products(self):
         """Import the Hotmart catalogue: a service product per Hotmart product not known yet."""

@@ -17,6 +17,9 @@ from ..hotmart.records import (
 
 _logger = logging.getLogger(__name__)
 
+# Sales nothing more is expected of: their raw payload may be blanked after the retention.
+SETTLED_STATES = ("done", "ignored")
+
 
 def _naive_utc(moment):
     return moment.replace(tzinfo=None) if moment else False
@@ -161,11 +164,13 @@ class HotmartSale(models.Model):
                 continue
             entries[transaction] = {"payload": payload}
         currencies = self._currency_ids_by_code({r.currency for r in records.values()})
-        read_at = fields.Datetime.now()
         for transaction, record in records.items():
+            # no status_date: a REST read carries no event time, so it never makes a
+            # webhook stale (staleness is judged on Hotmart's event times only)
             entries[transaction].update(self._values_from_record(record, currencies))
-            entries[transaction]["status_date"] = read_at
-        return self._upsert(backend, entries)
+        sales = self._upsert(backend, entries)
+        sales._apply_status_to_orders()
+        return sales
 
     @api.model
     def _store_buyers_page(self, backend, items):
@@ -183,7 +188,11 @@ class HotmartSale(models.Model):
         sales = self.search([("backend_id", "=", backend.id), ("transaction", "in", list(raw))])
         for sale in sales:
             buyer = buyers.get(sale.transaction)
-            values = {"payload": dict(sale.payload or {}, users=without_nul(raw[sale.transaction]))}
+            values = {}
+            if not sale._payload_expired():
+                values["payload"] = dict(
+                    sale.payload or {}, users=without_nul(raw[sale.transaction])
+                )
             if buyer:
                 values.update(
                     buyer_name=sale.buyer_name or buyer.name,
@@ -252,22 +261,31 @@ class HotmartSale(models.Model):
             values.pop("error", None)
         elif self.state == "failed" and "state" not in values:
             values.update(state="pending", error=False)
-        old_status = self.status
-        if self._said_before_status(values.get("status_date")) or values.get("status") in (
-            None,
-            old_status,
-        ):
-            # out of order, or the same status again: status_date keeps when it was first said
-            values.pop("status", None)
-            values.pop("status_date", None)
+        said_at = values.pop("status_date", None)
+        if self._said_before_status(said_at):
+            values.pop("status", None)  # an event older than one already applied
+        else:
+            if said_at:
+                values["status_date"] = said_at
+            if values.get("status") in (None, self.status):
+                values.pop("status", None)
+        if self._payload_expired():
+            values.pop("payload", None)  # its retention is over: never store it again
         self._write_changes(values)
-        if old_status and self.status != old_status:
-            self._on_status_changed(old_status)
 
     def _said_before_status(self, said_at):
-        """Whether news dated ``said_at`` is older than the status this sale already has."""
+        """Whether an event created at ``said_at`` is older than one already applied."""
         self.ensure_one()
         return bool(said_at and self.status_date and said_at < self.status_date)
+
+    def _payload_expired(self):
+        """Whether the raw payload of this settled sale is past the account's retention."""
+        self.ensure_one()
+        return bool(
+            self.state in SETTLED_STATES
+            and self.order_date
+            and self.order_date < self.backend_id._payload_retention_limit()
+        )
 
     def _write_changes(self, values):
         """Write only what differs: re-reading an unchanged sale costs no UPDATE."""
@@ -286,12 +304,14 @@ class HotmartSale(models.Model):
             return current != value
         return (current or False) != (value or False)
 
-    def _on_status_changed(self, old_status):
-        """Hotmart reports a new status for a stored sale: its order follows the mapping."""
-        self.ensure_one()
-        if self.sale_order_id:
-            cause = self.env.context.get("hotmart_cause") or self.env._("status sync")
-            self.sale_order_id._hotmart_follow_status(self, old_status, cause)
+    def _apply_status_to_orders(self, cause=None):
+        """Orders of these sales follow their sale's Hotmart status where it differs from
+        the one last applied (level-triggered: a refused move is tried again next time)."""
+        orders = self.env["sale.order"].sudo()._hotmart_out_of_step(sales=self)
+        if not orders:
+            return {"applied": orders, "refused": orders}
+        cause = cause or self.env.context.get("hotmart_cause") or self.env._("status sync")
+        return orders._hotmart_apply_status(cause)
 
     @api.model
     def _store_webhook_sale(self, backend, event, data):
@@ -344,7 +364,10 @@ class HotmartSale(models.Model):
         if payload.get("source") == "webhook":
             return parse_webhook_sale(payload.get("event"), payload.get("data"))
         if "history" not in payload:
-            raise HotmartBadPayloadError("Nothing from Hotmart is stored for this sale.")
+            raise HotmartBadPayloadError(
+                "Hotmart's data for this sale is not stored (or was blanked when its retention "
+                "period ended). Fetch the sale's period again with Fetch Sales, then receive it."
+            )
         users = payload.get("users")
         buyer = buyers_by_transaction([users]).get(self.transaction) if users else None
         return parse_history_item(payload["history"], buyer)
@@ -358,9 +381,10 @@ class HotmartSale(models.Model):
         return self._receive_notification(result)
 
     def _check_receive_access(self):
+        """Hotmart users act on the sales they can see; the connector writes for them."""
         if not self.env.user.has_group("hotmart_connector.group_hotmart_user"):
-            raise AccessError(self.env._("Only Hotmart users can receive Hotmart sales."))
-        self.check_access("write")
+            raise AccessError(self.env._("Only Hotmart users can act on Hotmart sales."))
+        self.check_access("read")
 
     def _receive(self, origin):
         """Make sale orders of these sales; returns {'received', 'already', 'failed'} sales.
@@ -447,6 +471,8 @@ class HotmartSale(models.Model):
             "client_order_ref": record.transaction,
             "origin": f"Hotmart {record.transaction}",
             "hotmart_sale_id": self.id,
+            # level-triggered status: applied now if it maps, tried again by every sync if not
+            **self._status_bookkeeping(backend),
             "hotmart_amount": float(record.amount),
             "hotmart_currency_id": self.currency_id.id,
             "fiscal_position_id": fiscal_position.id,
@@ -478,6 +504,12 @@ class HotmartSale(models.Model):
             values["team_id"] = backend.team_id.id
         values["user_id"] = backend.user_id.id or False
         return values
+
+    def _status_bookkeeping(self, backend):
+        """A new order's applied (mapped) or refused (unmapped) Hotmart status."""
+        if self.status in backend._status_mapping():
+            return {"hotmart_applied_status": self.status}
+        return {"hotmart_refused_status": self.status}
 
     def _apply_mapping_on_new_orders(self, orders_by_sale, mapping, origin):
         """Move each new order to the state its Hotmart status maps to, and say why."""
@@ -540,12 +572,14 @@ class HotmartSale(models.Model):
         }
 
     def action_ignore(self):
-        self.filtered(lambda sale: sale.state in ("pending", "failed")).write(
+        self._check_receive_access()
+        self.sudo().filtered(lambda sale: sale.state in ("pending", "failed")).write(
             {"state": "ignored", "error": False}
         )
 
     def action_reset(self):
-        self.filtered(lambda sale: sale.state in ("ignored", "failed")).write(
+        self._check_receive_access()
+        self.sudo().filtered(lambda sale: sale.state in ("ignored", "failed")).write(
             {"state": "pending", "error": False}
         )
 

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 
 from ..hotmart.records import SALE_STATUSES
 
-# Order states, in the order a sync may move an order forward (DESIGN.md section 4).
+# Order states, in the order a sync may move an order forward (docs/architecture.md).
 ORDER_STATES = [
     ("draft", "Quotation"),
     ("sale", "Sales Order"),

@@ -7,10 +7,12 @@ from datetime import timedelta
 from psycopg2 import errors
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import split_every
 
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import parse_webhook
+from .bulk import ConcurrentRun
 
 _logger = logging.getLogger(__name__)
 
@@ -62,7 +64,11 @@ class HotmartWebhookEvent(models.Model):
     error = fields.Text(readonly=True)
 
     _sql_constraints = [
-        ("event_uid_uniq", "unique(event_uid)", "Each Hotmart event is stored once."),
+        (
+            "event_uid_uniq",
+            "unique(backend_id, event_uid)",
+            "Each Hotmart event is stored once per account.",
+        ),
     ]
 
     # ------------------------------------------------------------------ receiving
@@ -102,7 +108,8 @@ class HotmartWebhookEvent(models.Model):
                 creation_date=event.creation_date and event.creation_date.replace(tzinfo=None),
                 transaction=event.sale.transaction if event.sale else False,
             )
-        existing = self.search([("event_uid", "=", values["event_uid"])], limit=1)
+        same_event = [("backend_id", "=", backend.id), ("event_uid", "=", values["event_uid"])]
+        existing = self.search(same_event, limit=1)
         if existing:
             return existing, False
         try:
@@ -110,7 +117,7 @@ class HotmartWebhookEvent(models.Model):
                 return self.create([values]), True
         except errors.UniqueViolation:
             # the same event delivered twice at once: the other delivery stored it
-            return self.search([("event_uid", "=", values["event_uid"])], limit=1), False
+            return self.search(same_event, limit=1), False
 
     # ------------------------------------------------------------------ processing
 
@@ -136,7 +143,8 @@ class HotmartWebhookEvent(models.Model):
         try:
             with self.env.cr.savepoint():
                 self._process()
-        except errors.TransactionRollbackError as error:
+        except (errors.TransactionRollbackError, ConcurrentRun) as error:
+            # a run on the same sale, buyer or product won: process again in a new transaction
             _logger.info("Hotmart webhook event %s clashed with a run: %s", self.event_uid, error)
             self.error = self.env._(
                 "Waiting for a concurrent run on the same sale; retried shortly."
@@ -150,6 +158,13 @@ class HotmartWebhookEvent(models.Model):
 
     def _process(self):
         self.ensure_one()
+        if not self.payload:
+            raise UserError(
+                self.env._(
+                    "The body of this event was blanked when its retention period ended: "
+                    "there is nothing left to process. The status sync brings the sale up to date."
+                )
+            )
         payload = json.loads(self.payload)
         event = parse_webhook(payload)
         if not event.sale:
@@ -163,17 +178,21 @@ class HotmartWebhookEvent(models.Model):
                 }
             )
             return
-        backend = self.backend_id
+        backend = self.backend_id.sudo()
         # one (account, transaction) at a time: a webhook racing a run or another delivery
         self.env.cr.execute(
             "SELECT pg_advisory_xact_lock(%s)",
             [advisory_key("hotmart", backend.id, event.sale.transaction)],
         )
-        Sale = self.env["hotmart.sale"].with_context(
-            hotmart_cause=self.env._("webhook %(event)s", event=event.event)
+        Sale = (
+            self.env["hotmart.sale"]
+            .sudo()
+            .with_context(hotmart_cause=self.env._("webhook %(event)s", event=event.event))
         )
         sale, stale = Sale._store_webhook_sale(backend, event, payload.get("data"))
         values = {"sale_id": sale.id, "state": "done", "error": False}
+        # level-triggered: whatever the event, an order out of step with its sale follows it
+        sale._apply_status_to_orders()
         if stale:
             values.update(
                 state="ignored",
@@ -201,8 +220,12 @@ class HotmartWebhookEvent(models.Model):
         self.write(values)
 
     def action_process_again(self):
-        """Put the events back in the queue and process them now."""
-        self.write({"state": "pending", "error": False, "result": False})
-        for event in self.sorted(lambda e: (e.creation_date or e.received_date, e.id)):
+        """Put the events back in the queue and process them now (Hotmart users may)."""
+        if not self.env.user.has_group("hotmart_connector.group_hotmart_user"):
+            raise AccessError(self.env._("Only Hotmart users can process Hotmart events."))
+        self.check_access("read")
+        events = self.sudo()
+        events.write({"state": "pending", "error": False, "result": False})
+        for event in events.sorted(lambda e: (e.creation_date or e.received_date, e.id)):
             event._process_isolated()
         return True

@@ -1,6 +1,12 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from .bulk import create_isolated
+
+# One product per Hotmart product and company (or shared): two runs creating the same new
+# product at once collide here, and the one that loses is retried.
+HOTMART_PRODUCT_INDEX = "product_template_hotmart_product_uniq"
 
 
 class ProductTemplate(models.Model):
@@ -12,6 +18,48 @@ class ProductTemplate(models.Model):
         index="btree_not_null",
         help="Hotmart's numeric product id: sales of this Hotmart product use this product.",
     )
+
+    def init(self):
+        res = super().init()
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s "
+                "(hotmart_product_id, COALESCE(company_id, 0)) "
+                "WHERE hotmart_product_id IS NOT NULL",
+                SQL.identifier(HOTMART_PRODUCT_INDEX),
+                SQL.identifier(self._table),
+            )
+        )
+        return res
+
+    @api.constrains("hotmart_product_id", "company_id")
+    def _check_hotmart_product_id(self):
+        bound = self.filtered("hotmart_product_id")
+        if not bound:
+            return
+        others = self.with_context(active_test=False).search(
+            [
+                ("hotmart_product_id", "in", bound.mapped("hotmart_product_id")),
+                ("id", "not in", bound.ids),
+            ]
+        )
+        for template in bound:
+            same = others.filtered(
+                lambda other, t=template: (
+                    other.hotmart_product_id == t.hotmart_product_id
+                    and other.company_id == t.company_id
+                )
+            )
+            if same:
+                raise ValidationError(
+                    self.env._(
+                        "Hotmart product %(id)s is already the product %(product)s: sales of a "
+                        "Hotmart product go to one product. Clear the Hotmart Product ID of one "
+                        "of them.",
+                        id=template.hotmart_product_id,
+                        product=same[0].display_name,
+                    )
+                )
 
     @api.model
     def _hotmart_find_or_create(self, backend, records):
@@ -85,4 +133,5 @@ class ProductTemplate(models.Model):
             lambda values, reason: self.env._(
                 "Odoo refused the product %(name)s: %(reason)s", name=values["name"], reason=reason
             ),
+            race_indexes=(HOTMART_PRODUCT_INDEX,),
         )

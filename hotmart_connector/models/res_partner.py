@@ -3,8 +3,13 @@ import unicodedata
 from stdnum.br import cnpj, cpf
 
 from odoo import api, fields, models
+from odoo.tools.sql import create_unique_index
 
 from .bulk import create_isolated
+
+# One contact per Hotmart buyer e-mail: two runs creating the same new buyer at once collide
+# here, and the one that loses is retried (and then finds the other's contact).
+BUYER_EMAIL_INDEX = "res_partner_hotmart_buyer_email_uniq"
 
 DOCUMENTS = {"CPF": cpf, "CNPJ": cnpj}
 # Country names as Hotmart sends them (the buyer's language) that are not Odoo's English name.
@@ -61,6 +66,18 @@ class ResPartner(models.Model):
         index="btree_not_null",
         help="Hotmart's code of this buyer: later sales of the same buyer find this contact.",
     )
+    hotmart_buyer_email = fields.Char(
+        string="Hotmart Buyer E-mail",
+        copy=False,
+        readonly=True,
+        help="The e-mail of the Hotmart buyer this contact was created for: later sales of "
+        "the same buyer find it, even if its e-mail is changed.",
+    )
+
+    def init(self):
+        res = super().init()
+        create_unique_index(self.env.cr, BUYER_EMAIL_INDEX, self._table, ["hotmart_buyer_email"])
+        return res
 
     def _hotmart_is_icms_contributor(self):
         """True for a customer with a state registration (IE, a field of l10n_br)."""
@@ -85,9 +102,9 @@ class ResPartner(models.Model):
                 partners[key] = partner
             else:
                 to_create.setdefault(finder.identity(buyer), []).append((key, buyer))
-        created, create_errors = finder.create_partners(
-            [group[0][1] for group in to_create.values()]
-        )
+        new_buyers = [group[0][1] for group in to_create.values()]
+        finder.load_claims(new_buyers)
+        created, create_errors = finder.create_partners(new_buyers)
         for identity, group in to_create.items():
             for key, _buyer in group:
                 if identity in created:
@@ -105,11 +122,23 @@ class _BuyerMatcher:
         self.env = env
         self.backend = backend
         self.Partner = env["res.partner"].with_context(tracking_disable=True)
-        self.company_domain = [("company_id", "in", [False, backend.company_id.id])]
+        self.company_domain = [
+            ("company_id", "in", [False, backend.company_id.id]),
+            ("id", "not in", self.staff_partner_ids(env)),
+        ]
         self.by_ucode, self.by_document, self.by_email = {}, {}, {}
+        self.claimed = set()
         self._countries = None
         self._states = {}
         self.has_l10n_br = "l10n_latam_identification_type_id" in self.Partner._fields
+
+    @staticmethod
+    def staff_partner_ids(env):
+        """Contacts never matched to a buyer: internal users' and companies' own. A buyer
+        typing an employee's e-mail must not bind their sales to the employee."""
+        users = env["res.users"].with_context(active_test=False).search([("share", "=", False)])
+        companies = env["res.company"].sudo().search([])
+        return list(set(users.partner_id.ids) | set(companies.partner_id.ids))
 
     # matching -------------------------------------------------------------
 
@@ -137,10 +166,32 @@ class _BuyerMatcher:
             ):
                 self.by_document.setdefault(spellings[partner.vat], partner)
         if emails:
+            # the contact created for this buyer first, even if its e-mail changed since
+            for partner in self.Partner.search(
+                [("hotmart_buyer_email", "in", list(emails)), *self.company_domain], order="id"
+            ):
+                self.by_email.setdefault(partner.hotmart_buyer_email, partner)
             for partner in self.Partner.search(
                 [("email_normalized", "in", list(emails)), *self.company_domain], order="id"
             ):
                 self.by_email.setdefault(partner.email_normalized, partner)
+
+    def load_claims(self, buyers):
+        """E-mails already held by a contact this account cannot use (archived, or of
+        another company): a new contact for such a buyer is created without the claim."""
+        emails = {self.email(b) for b in buyers} - {""}
+        if emails:
+            held = (
+                self.Partner.with_context(active_test=False)
+                .sudo()
+                .search_read([("hotmart_buyer_email", "in", list(emails))], ["hotmart_buyer_email"])
+            )
+            self.claimed = {row["hotmart_buyer_email"] for row in held}
+
+    @staticmethod
+    def email(buyer):
+        email = (buyer.email or "").strip().lower()
+        return email if "@" in email else ""
 
     def match(self, buyer):
         _kind, digits = valid_document(buyer)
@@ -152,10 +203,11 @@ class _BuyerMatcher:
             or None
         )
 
-    @staticmethod
-    def identity(buyer):
+    @classmethod
+    def identity(cls, buyer):
+        """One new contact per identity; the e-mail first, as the unique claim is on it."""
         _kind, digits = valid_document(buyer)
-        return buyer.ucode or digits or (buyer.email or "").strip().lower() or buyer.name
+        return cls.email(buyer) or buyer.ucode or digits or buyer.name
 
     def bind_codes(self, partners, buyers_by_key):
         """Remember the Hotmart buyer code on contacts matched by document or e-mail."""
@@ -175,10 +227,12 @@ class _BuyerMatcher:
             lambda values, reason: self.env._(
                 "Odoo refused the customer %(name)s: %(reason)s", name=values["name"], reason=reason
             ),
+            race_indexes=(BUYER_EMAIL_INDEX,),
         )
 
     def values(self, buyer):
         kind, digits = valid_document(buyer)
+        email = self.email(buyer) or False
         address = buyer.address
         country = self.country(address, has_brazilian_document=bool(digits))
         values = {
@@ -187,6 +241,7 @@ class _BuyerMatcher:
             "phone": buyer.phone or False,
             "is_company": kind == "CNPJ",
             "hotmart_buyer_ucode": buyer.ucode or False,
+            "hotmart_buyer_email": email if email not in self.claimed else False,
             "country_id": country.id,
             "state_id": self.state(country, address.state).id,
             "city": address.city or False,

@@ -1,16 +1,25 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import float_round
 
 from .bulk import REFUSALS, create_isolated, reason_of
 
 _logger = logging.getLogger(__name__)
 
-# The order in which a Hotmart status may move an order forward (DESIGN.md section 4).
+# The order in which a Hotmart status may move an order forward (docs/architecture.md).
 STATE_RANK = {"draft": 0, "sale": 1, "done": 2, "cancel": 3}
 # Quiet ORM work: the connector writes its own chatter lines, one per order and change.
 QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
+# Written by the connector only: they decide which Hotmart sale an order follows.
+CONNECTOR_FIELDS = (
+    "hotmart_sale_id",
+    "hotmart_amount",
+    "hotmart_currency_id",
+    "hotmart_applied_status",
+    "hotmart_refused_status",
+)
 
 
 class SaleOrder(models.Model):
@@ -36,6 +45,18 @@ class SaleOrder(models.Model):
         help="What the buyer paid, in the currency of the sale.",
     )
     hotmart_currency_id = fields.Many2one("res.currency", readonly=True, copy=False)
+    hotmart_applied_status = fields.Char(
+        string="Applied Hotmart Status",
+        readonly=True,
+        copy=False,
+        help="The last Hotmart status the connector applied to this order. While the sale's "
+        "status differs, the next sync, webhook or 'Apply Mapping Now' applies it.",
+    )
+    hotmart_refused_status = fields.Char(
+        readonly=True,
+        copy=False,
+        help="A Hotmart status this order could not follow, already explained in the chatter.",
+    )
 
     _sql_constraints = [
         (
@@ -44,6 +65,29 @@ class SaleOrder(models.Model):
             "A Hotmart sale can have only one sale order.",
         ),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._hotmart_check_connector_fields(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._hotmart_check_connector_fields([vals])
+        return super().write(vals)
+
+    def _hotmart_check_connector_fields(self, vals_list):
+        """Only the connector binds an order to a Hotmart sale: a binding steers what it does
+        to the order later, as superuser."""
+        if self.env.su:
+            return
+        written = {name for vals in vals_list for name in vals if name in CONNECTOR_FIELDS}
+        if written:
+            raise AccessError(
+                self.env._(
+                    "Only the Hotmart connector writes %(fields)s on sale orders.",
+                    fields=", ".join(sorted(written)),
+                )
+            )
 
     def _prepare_confirmation_values(self):
         values = super()._prepare_confirmation_values()
@@ -145,6 +189,13 @@ class SaleOrder(models.Model):
                     order.with_context(**QUIET)._hotmart_move("draft", target)
                     order.flush_recordset()
             except REFUSALS as error:
+                # not applied: the next sync tries again
+                order.with_context(**QUIET).write(
+                    {
+                        "hotmart_applied_status": False,
+                        "hotmart_refused_status": order.hotmart_sale_id.status,
+                    }
+                )
                 order._message_log(
                     body=self.env._(
                         "Could not set this order to %(state)s as Hotmart's status asks: "
@@ -171,49 +222,88 @@ class SaleOrder(models.Model):
 
     # ------------------------------------------------------------------ following Hotmart
 
-    def _hotmart_follow_status(self, sale, old_status, cause):
-        """Apply the mapping of the sale's new Hotmart status to this order, and say so.
+    @api.model
+    def _hotmart_out_of_step(self, sales=None, backend=None):
+        """Orders whose sale's Hotmart status is not the one last applied to them.
+
+        One query, whatever the number of orders: a sync that reads unchanged sales finds
+        nothing here, and writes nothing.
+        """
+        self.env["hotmart.sale"].flush_model(["status", "sale_order_id", "backend_id"])
+        self.flush_model(["hotmart_applied_status"])
+        where, params = [], []
+        if sales is not None:
+            if not sales:
+                return self.browse()
+            where.append("s.id = ANY(%s)")
+            params.append(list(sales.ids))
+        if backend is not None:
+            where.append("s.backend_id = %s")
+            params.append(backend.id)
+        self.env.cr.execute(
+            "SELECT o.id FROM hotmart_sale s JOIN sale_order o ON o.id = s.sale_order_id "
+            "WHERE o.hotmart_sale_id = s.id AND s.status IS NOT NULL "
+            "AND o.hotmart_applied_status IS DISTINCT FROM s.status"
+            + "".join(f" AND {clause}" for clause in where)
+            + " ORDER BY o.id",
+            params,
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _hotmart_apply_status(self, cause):
+        """Apply each order's current Hotmart status; returns {'applied', 'refused'} orders."""
+        result = {"applied": self.browse(), "refused": self.browse()}
+        for order in self:
+            key = "applied" if order._hotmart_follow_status(cause) else "refused"
+            result[key] |= order
+        return result
+
+    def _hotmart_follow_status(self, cause):
+        """Apply the mapping of the sale's Hotmart status to this order, and say so.
 
         Forward always (draft < sale < done < cancel); backward only when the account
         allows going back. A status with no mapping line changes nothing but the Hotmart
-        status shown on the order.
+        status shown. Returns whether the status is now applied; when it is not, it stays
+        out of step and every later sync tries again (a refusal is told once).
         """
         self.ensure_one()
+        sale = self.hotmart_sale_id
+        status = sale.status
         backend = sale.backend_id
-        line = backend._status_mapping().get(sale.status)
+        line = backend._status_mapping().get(status)
         current = self._hotmart_state()
         header = self.env._(
             "Hotmart status %(old)s → %(new)s (%(cause)s).",
-            old=old_status,
-            new=sale.status,
+            old=self.hotmart_applied_status or "-",
+            new=status,
             cause=cause,
         )
         if not line:
-            return self._message_log(
-                body=header + " " + self.env._("No mapping for this status: order unchanged.")
+            return self._hotmart_not_applied(
+                status, header + " " + self.env._("No mapping for this status: order unchanged.")
             )
         target = line.order_state
-        if line.create_activity:
-            self._hotmart_schedule_review(sale.status)
         if target == current:
-            return self._message_log(
-                body=header
+            return self._hotmart_applied(
+                line,
+                header
                 + " "
                 + self.env._(
                     "The order is already %(state)s.", state=self._hotmart_state_label(current)
-                )
+                ),
             )
         going_back = STATE_RANK[target] < STATE_RANK[current]
         if going_back and not backend.allow_status_regression:
-            return self._message_log(
-                body=header
+            return self._hotmart_not_applied(
+                status,
+                header
                 + " "
                 + self.env._(
                     "It maps to %(target)s, but orders only move forward on this account "
                     "(Allow Going Back is off): the order stays %(state)s.",
                     target=self._hotmart_state_label(target),
                     state=self._hotmart_state_label(current),
-                )
+                ),
             )
         refusal = self._hotmart_why_not(target)
         if not refusal:
@@ -224,25 +314,47 @@ class SaleOrder(models.Model):
             except REFUSALS as error:
                 refusal = reason_of(error)
         if refusal:
-            self._hotmart_schedule_review(sale.status)
-            return self._message_log(
-                body=header
+            return self._hotmart_not_applied(
+                status,
+                header
                 + " "
                 + self.env._(
                     "Could not set this order to %(target)s as Hotmart's status asks: %(reason)s",
                     target=self._hotmart_state_label(target),
                     reason=refusal,
-                )
+                ),
+                review=True,
             )
-        return self._message_log(
-            body=header
+        return self._hotmart_applied(
+            line,
+            header
             + " "
             + self.env._(
                 "Order %(old)s → %(new)s.",
                 old=self._hotmart_state_label(current),
                 new=self._hotmart_state_label(target),
-            )
+            ),
         )
+
+    def _hotmart_applied(self, line, body):
+        self.ensure_one()
+        self.with_context(**QUIET).write(
+            {"hotmart_applied_status": line.hotmart_status, "hotmart_refused_status": False}
+        )
+        self._message_log(body=body)
+        if line.create_activity:
+            self._hotmart_schedule_review(line.hotmart_status)
+        return True
+
+    def _hotmart_not_applied(self, status, body, review=False):
+        """The order cannot follow ``status`` now; say it once, not at every sync."""
+        self.ensure_one()
+        if self.hotmart_refused_status != status:
+            self.with_context(**QUIET).write({"hotmart_refused_status": status})
+            self._message_log(body=body)
+            if review:
+                self._hotmart_schedule_review(status)
+        return False
 
     def _hotmart_why_not(self, target):
         """Why Odoo would not let this order reach ``target``, in words, or None."""

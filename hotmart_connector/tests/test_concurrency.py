@@ -12,6 +12,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
+from odoo.tools import split_every
 
 from ..hotmart.sandbox import HotmartSandbox, SandboxData, webhook_event
 from .common import FakeHttpMixin
@@ -30,6 +31,14 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
         self.addCleanup(self.sandbox.stop)
         self.templates_before = self.run_in_cursor(
             lambda env: env["product.template"].with_context(active_test=False).search([]).ids
+        )
+        self.last_partner_id = self.run_in_cursor(
+            lambda env: (
+                env["res.partner"]
+                .with_context(active_test=False)
+                .search([], order="id desc", limit=1)
+                .id
+            )
         )
         self.backend_id = self.run_in_cursor(self.create_backend)
         self.addCleanup(self.delete_everything)
@@ -81,9 +90,9 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
                 [partner_ids],
             )
             cr.execute(
-                "DELETE FROM res_partner "
-                "WHERE id = ANY(%s) AND hotmart_buyer_ucode LIKE 'sandbox-%%'",
-                [partner_ids],
+                "DELETE FROM res_partner WHERE id = ANY(%s) OR (id > %s AND ("
+                "hotmart_buyer_ucode LIKE 'sandbox-%%' OR hotmart_buyer_email IS NOT NULL))",
+                [partner_ids, self.last_partner_id],
             )
             cr.execute(
                 "DELETE FROM product_template "
@@ -109,9 +118,11 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
 
     def in_threads(self, *jobs):
         failures = []
+        start = threading.Barrier(len(jobs))
 
         def work(job):
             try:
+                start.wait(timeout=60)
                 self.run_in_cursor(job)
             except Exception as error:  # noqa: BLE001 (reported below)
                 failures.append(error)
@@ -151,3 +162,82 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
         counts = self.orders_per_sale()
         self.assertEqual(set(counts), {sale["transaction"] for sale in paid})
         self.assertEqual(set(counts.values()), {1}, "a sale has two orders")
+
+    def test_parallel_workers_never_duplicate_customers_or_products(self):
+        """Four workers and webhooks receive different sales of the same new buyers and
+        products at the same moment: one contact per buyer, one product per Hotmart product,
+        one order per sale, and no sale left failed."""
+
+        def store_all(env):
+            backend = env["hotmart.backend"].browse(self.backend_id)
+            now = datetime.now()
+            backend._fetch_sales(now - timedelta(days=61), now, ["APPROVED", "COMPLETE"])
+
+        self.run_in_cursor(store_all)
+        sale_ids = self.run_in_cursor(
+            lambda env: (
+                env["hotmart.sale"].search([("backend_id", "=", self.backend_id)], order="id").ids
+            )
+        )
+        data = self.sandbox.data.sales
+        paid = [s for s in data.values() if s["status"] in ("APPROVED", "COMPLETE")]
+        self.assertEqual(len(sale_ids), len(paid))
+        # the same buyers and products are spread over every worker
+        shares = [sale_ids[worker::4] for worker in range(4)]
+        webhook_sales = paid[:6]
+
+        def worker(ids):
+            def job(env):
+                backend = env["hotmart.backend"].browse(self.backend_id)
+                for batch in split_every(10, ids):
+                    backend.with_context(hotmart_commit=True)._receive_batch(
+                        list(batch), "a parallel worker"
+                    )
+                    env.cr.commit()
+
+            return job
+
+        failures = self.in_threads(
+            *(worker(ids) for ids in shares),
+            *(lambda env, sale=sale: self.webhook_delivery(env, sale) for sale in webhook_sales),
+        )
+        self.assertFalse(failures, f"a worker raised out of itself: {failures}")
+        # webhooks that lost a race wait to be processed again
+        self.run_in_cursor(lambda env: env["hotmart.webhook.event"]._cron_process_webhooks())
+
+        def outcome(env):
+            cr = env.cr
+            cr.execute(
+                "SELECT state, count(*) FROM hotmart_sale WHERE backend_id = %s GROUP BY state",
+                [self.backend_id],
+            )
+            states = dict(cr.fetchall())
+            cr.execute(
+                "SELECT count(*), count(DISTINCT lower(email)) FROM res_partner WHERE id > %s",
+                [self.last_partner_id],
+            )
+            partners = cr.fetchone()
+            cr.execute(
+                "SELECT count(*), count(DISTINCT hotmart_product_id) FROM product_template "
+                "WHERE hotmart_product_id IS NOT NULL AND id != ALL(%s)",
+                [self.templates_before or [0]],
+            )
+            return states, partners, cr.fetchone()
+
+        states, (partner_count, buyer_emails), (product_count, hotmart_products) = (
+            self.run_in_cursor(outcome)
+        )
+        self.assertEqual(states, {"done": len(paid)}, "a sale was left failed or waiting")
+        buyers = {s["buyer"]["email"] for s in paid}
+        products = {s["product"]["id"] for s in paid}
+        self.assertEqual((partner_count, buyer_emails), (len(buyers), len(buyers)))
+        self.assertEqual((product_count, hotmart_products), (len(products), len(products)))
+        self.assertEqual(set(self.orders_per_sale().values()), {1}, "a sale has two orders")
+        events = self.run_in_cursor(
+            lambda env: (
+                env["hotmart.webhook.event"]
+                .search([("backend_id", "=", self.backend_id)])
+                .mapped("state")
+            )
+        )
+        self.assertEqual(set(events), {"done"}, "a webhook that lost a race was left failed")

@@ -92,12 +92,74 @@ class TestWebhook(FakeHttpMixin, HttpCase):
                 self.assertEqual(response.status_code, 401)
         self.assertFalse(self.events())
 
-    def test_unknown_or_archived_account_is_404(self):
+    def test_unknown_account_and_wrong_hottok_answer_alike(self):
+        """Nobody can tell from outside whether an account id exists."""
+        approved = load_fixture("webhook_purchase_approved.json")
+        wrong_hottok = self.post(approved, hottok="not-the-hottok")
         missing = self.env["hotmart.backend"].browse(999999)
-        self.assertEqual(self.post({}, backend=missing).status_code, 404)
+        unknown = self.post(approved, backend=missing)
         self.backend.action_archive()
-        self.assertEqual(self.post(load_fixture("webhook_purchase_approved.json")).status_code, 404)
+        archived = self.post(approved)
+        for response in (unknown, archived):
+            self.assertEqual(
+                (response.status_code, response.content),
+                (wrong_hottok.status_code, wrong_hottok.content),
+            )
+        self.assertEqual(wrong_hottok.status_code, 401)
         self.assertFalse(self.Event.search([("backend_id", "=", self.backend.id)]))
+
+    def test_body_over_one_mebibyte_is_refused_and_not_stored(self):
+        big = load_fixture("webhook_purchase_approved.json")
+        big["data"]["padding"] = "x" * (2 * 1024 * 1024)
+        response = self.post(big)
+        self.assertEqual(response.status_code, 413)
+        self.assertFalse(self.events())
+        # without Content-Length (chunked), werkzeug stops reading at the limit
+        chunks = iter([json.dumps(big).encode()[i : i + 65536] for i in range(0, 2200000, 65536)])
+        response = self.opener.post(
+            f"{self.base_url()}/hotmart/webhook/{self.backend.id}",
+            data=chunks,
+            headers={"X-HOTMART-HOTTOK": HOTTOK, "Content-Type": "application/json"},
+            timeout=30,
+        )
+        self.assertEqual(response.status_code, 413)
+        self.assertFalse(self.events())
+        # just under the limit is a delivery like any other
+        fits = load_fixture("webhook_purchase_approved.json")
+        fits["data"]["padding"] = "x" * (1024 * 1024 - len(json.dumps(fits)) - 40)
+        self.assertEqual(self.post(fits).status_code, 200)
+        self.assertEqual(len(self.events()), 1)
+
+    def test_same_event_id_on_two_accounts_is_two_events(self):
+        other = self.backend.copy({"hottok": "other-hottok"})
+        approved = load_fixture("webhook_purchase_approved.json")
+        self.assertEqual(self.post(approved).json()["status"], "received")
+        self.assertEqual(
+            self.post(approved, hottok="other-hottok", backend=other).json()["status"], "received"
+        )
+        self.assertEqual(self.post(approved).json()["status"], "duplicate")
+        for backend in (self.backend, other):
+            events = self.Event.search([("backend_id", "=", backend.id)])
+            self.assertEqual(events.mapped("event_uid"), [approved["id"]])
+
+    def test_rest_read_never_makes_a_webhook_stale(self):
+        """Staleness has one clock, Hotmart's: a REST read stamped with Odoo's time must not
+        make a refund created before that read (but after the approval) look old."""
+        self.post(load_fixture("webhook_purchase_approved.json"))
+        self.process()
+        order = self.order_of("HP2002000000001")
+        sale = order.hotmart_sale_id
+        # the status sync reads the sale from REST, long after both events were created
+        history = load_fixture("sales_history_page1.json")["items"][0]
+        history["purchase"]["transaction"] = "HP2002000000001"
+        history["purchase"]["status"] = "APPROVED"
+        self.env["hotmart.sale"]._store_history_page(self.backend, [history])
+        self.assertEqual(sale.status, "APPROVED")
+        self.post(load_fixture("webhook_purchase_refunded.json"))
+        self.process()
+        refund = self.Event.search([("event", "=", "PURCHASE_REFUNDED")])
+        self.assertEqual(refund.state, "done", refund.result)
+        self.assertEqual(order.state, "cancel")
 
     def test_repeated_delivery_stores_nothing_new(self):
         body = load_fixture("webhook_purchase_approved.json")
