@@ -11,6 +11,7 @@ _logger = logging.getLogger(__name__)
 
 # Hotmart's postbacks are a few kilobytes; anything this large is not one, and is not stored.
 MAX_BODY_BYTES = 1024 * 1024
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Compared against when the account is unknown, so that both refusals take the same time.
 _NO_HOTTOK = b"\0" * 64
 
@@ -25,6 +26,7 @@ class HotmartWebhookController(http.Controller):
         methods=["POST"],
         csrf=False,
         save_session=False,
+        max_content_length=MAX_BODY_BYTES,
     )
     def hotmart_webhook(self, backend_id, **_kwargs):
         backend = request.env["hotmart.backend"].sudo().browse(backend_id).exists()
@@ -34,6 +36,10 @@ class HotmartWebhookController(http.Controller):
                 "Hotmart webhook for account %s refused: unknown or wrong hottok.", backend_id
             )
             return self._reply(401, "unauthorized")
+        if request.httprequest.mimetype in FORM_TYPES:
+            # Odoo parses form bodies into parameters: the raw body is gone, and Hotmart
+            # never sends one
+            return self._reply(415, "unsupported_media_type")
         body = self._read_body()
         if body is None:
             _logger.warning("Hotmart webhook for account %s refused: body over 1 MiB.", backend_id)

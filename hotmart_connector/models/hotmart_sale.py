@@ -14,11 +14,10 @@ from ..hotmart.records import (
     parse_webhook_sale,
     without_nul,
 )
+from .bulk import raise_concurrent_run
+from .guard import as_connector
 
 _logger = logging.getLogger(__name__)
-
-# Sales nothing more is expected of: their raw payload may be blanked after the retention.
-SETTLED_STATES = ("done", "ignored")
 
 
 def _naive_utc(moment):
@@ -236,13 +235,8 @@ class HotmartSale(models.Model):
                     [("backend_id", "=", backend.id), ("transaction", "=", values["transaction"])]
                 )
                 if not sale:
-                    # stored by a transaction that began after this one: start again later
-                    raise UserError(
-                        self.env._(
-                            "Another run stored the same Hotmart sales at the same time; this "
-                            "run stops here and the next one goes on."
-                        )
-                    ) from None
+                    # stored by a transaction this one cannot see: retry in a new one
+                    raise_concurrent_run(self.env.cr, self._description)
                 sale._update_from_hotmart(values)
                 created |= sale
         return created
@@ -269,7 +263,7 @@ class HotmartSale(models.Model):
                 values["status_date"] = said_at
             if values.get("status") in (None, self.status):
                 values.pop("status", None)
-        if self._payload_expired():
+        if self._payload_expired(values.get("status", self.status)):
             values.pop("payload", None)  # its retention is over: never store it again
         self._write_changes(values)
 
@@ -278,14 +272,34 @@ class HotmartSale(models.Model):
         self.ensure_one()
         return bool(said_at and self.status_date and said_at < self.status_date)
 
-    def _payload_expired(self):
-        """Whether the raw payload of this settled sale is past the account's retention."""
+    def _payload_expired(self, status=None):
+        """Whether this sale's raw payload is past the account's retention: ordered before
+        it, and not needed to receive the sale (a failed sale, or one waiting in an
+        importable ``status``, keeps it)."""
         self.ensure_one()
+        backend = self.backend_id
         return bool(
-            self.state in SETTLED_STATES
-            and self.order_date
-            and self.order_date < self.backend_id._payload_retention_limit()
+            self.order_date
+            and self.order_date < backend._payload_retention_limit()
+            and self.state != "failed"
+            and not (
+                self.state == "pending"
+                and (status or self.status) in backend._importable_statuses()
+            )
         )
+
+    @api.model
+    def _blank_old_payloads(self, backend, limit):
+        """Blank the raw payloads of ``backend``'s sales ordered before ``limit`` that are not
+        needed any more (see ``_payload_expired``); returns how many."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE hotmart_sale SET payload = NULL WHERE backend_id = %s "
+            "AND payload IS NOT NULL AND order_date < %s AND state != 'failed' "
+            "AND NOT (state = 'pending' AND status = ANY(%s))",
+            [backend.id, limit, list(backend._importable_statuses())],
+        )
+        return self.env.cr.rowcount
 
     def _write_changes(self, values):
         """Write only what differs: re-reading an unchanged sale costs no UPDATE."""
@@ -377,7 +391,7 @@ class HotmartSale(models.Model):
     def action_receive(self):
         """Receive the selected sales as sale orders (the list's 'Receive orders' action)."""
         self._check_receive_access()
-        result = self._receive(origin=self.env._("the Hotmart sales list"))
+        result = as_connector(self)._receive(origin=self.env._("the Hotmart sales list"))
         return self._receive_notification(result)
 
     def _check_receive_access(self):
@@ -573,13 +587,13 @@ class HotmartSale(models.Model):
 
     def action_ignore(self):
         self._check_receive_access()
-        self.sudo().filtered(lambda sale: sale.state in ("pending", "failed")).write(
+        as_connector(self).filtered(lambda sale: sale.state in ("pending", "failed")).write(
             {"state": "ignored", "error": False}
         )
 
     def action_reset(self):
         self._check_receive_access()
-        self.sudo().filtered(lambda sale: sale.state in ("ignored", "failed")).write(
+        as_connector(self).filtered(lambda sale: sale.state in ("ignored", "failed")).write(
             {"state": "pending", "error": False}
         )
 

@@ -13,6 +13,7 @@ from odoo.tools import split_every
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import parse_webhook
 from .bulk import ConcurrentRun
+from .guard import as_connector
 
 _logger = logging.getLogger(__name__)
 
@@ -83,6 +84,9 @@ class HotmartWebhookEvent(models.Model):
         """
         # PostgreSQL text cannot hold NUL: keep it visible as the JSON escape it would be
         text = body.decode("utf-8", "replace").replace("\x00", "\\u0000")
+        if backend.hottok:
+            # Hotmart repeats the hottok in the body: whoever reads events must not learn it
+            text = text.replace(backend.hottok, "***")
         values = {"backend_id": backend.id, "payload": text}
         payload, reason = None, None
         try:
@@ -220,11 +224,17 @@ class HotmartWebhookEvent(models.Model):
         self.write(values)
 
     def action_process_again(self):
-        """Put the events back in the queue and process them now (Hotmart users may)."""
+        """Process failed or ignored events again, now (Hotmart users may). A processed event
+        is not applied twice: a later status sync may have moved its sale on since."""
         if not self.env.user.has_group("hotmart_connector.group_hotmart_user"):
             raise AccessError(self.env._("Only Hotmart users can process Hotmart events."))
         self.check_access("read")
-        events = self.sudo()
+        events = as_connector(self).filtered(
+            lambda e: (
+                e.state in ("failed", "ignored", "pending")
+                or (e.sale_id and not e.sale_id.sale_order_id)
+            )
+        )
         events.write({"state": "pending", "error": False, "result": False})
         for event in events.sorted(lambda e: (e.creation_date or e.received_date, e.id)):
             event._process_isolated()

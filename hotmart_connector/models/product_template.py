@@ -3,6 +3,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from .bulk import create_isolated
+from .guard import refuse_unless
 
 # One product per Hotmart product and company (or shared): two runs creating the same new
 # product at once collide here, and the one that loses is retried.
@@ -18,6 +19,30 @@ class ProductTemplate(models.Model):
         index="btree_not_null",
         help="Hotmart's numeric product id: sales of this Hotmart product use this product.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._hotmart_check_product_id(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._hotmart_check_product_id([vals])
+        return super().write(vals)
+
+    def _hotmart_check_product_id(self, vals_list):
+        """Which product a Hotmart product's sales use is a Hotmart manager's choice."""
+        user = self.env.user
+        refuse_unless(
+            self.env.su
+            or user.has_group("hotmart_connector.group_hotmart_manager")
+            or user.has_group("base.group_system"),
+            self,
+            vals_list,
+            ("hotmart_product_id",),
+            lambda _names: self.env._(
+                "Only Hotmart managers link products to Hotmart products (Hotmart Product ID)."
+            ),
+        )
 
     def init(self):
         res = super().init()

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.tools.sql import create_unique_index
 
 from .bulk import create_isolated
+from .guard import refuse_unless
 
 # One contact per Hotmart buyer e-mail: two runs creating the same new buyer at once collide
 # here, and the one that loses is retried (and then finds the other's contact).
@@ -64,6 +65,7 @@ class ResPartner(models.Model):
         string="Hotmart Buyer Code",
         copy=False,
         index="btree_not_null",
+        readonly=True,
         help="Hotmart's code of this buyer: later sales of the same buyer find this contact.",
     )
     hotmart_buyer_email = fields.Char(
@@ -73,6 +75,29 @@ class ResPartner(models.Model):
         help="The e-mail of the Hotmart buyer this contact was created for: later sales of "
         "the same buyer find it, even if its e-mail is changed.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._hotmart_check_anchors(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._hotmart_check_anchors([vals])
+        return super().write(vals)
+
+    def _hotmart_check_anchors(self, vals_list):
+        """The buyer code and e-mail decide whose orders a contact gets, as superuser: the
+        connector sets them (an administrator may, when merging contacts)."""
+        refuse_unless(
+            self.env.su or self.env.user.has_group("base.group_system"),
+            self,
+            vals_list,
+            ("hotmart_buyer_ucode", "hotmart_buyer_email"),
+            lambda names: self.env._(
+                "Only the Hotmart connector or an administrator sets %(fields)s on contacts.",
+                fields=names,
+            ),
+        )
 
     def init(self):
         res = super().init()

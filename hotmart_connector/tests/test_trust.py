@@ -123,6 +123,48 @@ class TestRoles(HotmartReceiveCase):
         self.assertEqual(event.state, "done")
         self.assertEqual(event.sale_id.sale_order_id.state, "sale")
 
+    def test_defaults_and_anchors_cannot_steer_either(self):
+        self.sales.action_receive()
+        salesman = new_test_user(
+            self.env,
+            login="hm_anchor_salesman",
+            groups="sales_team.group_sale_manager,base.group_partner_manager",
+        )
+        partner = self.sales[0].sale_order_id.partner_id
+        Order = self.env["sale.order"].with_user(salesman)
+        with self.assertRaises(AccessError):
+            Order.with_context(default_hotmart_sale_id=self.sales[0].id).create(
+                {"partner_id": partner.id}
+            )
+        with self.assertRaises(AccessError):
+            self.other_order.with_user(salesman).write({"hotmart_transaction": "HP1"})
+        mine = self.env["res.partner"].with_user(salesman).create({"name": "Mine"})
+        for name in ("hotmart_buyer_ucode", "hotmart_buyer_email"):
+            with self.subTest(field=name), self.assertRaises(AccessError):
+                mine.write({name: partner[name] or "x@example.com"})
+        with self.assertRaises(AccessError):
+            self.env["product.template"].with_user(salesman).create(
+                {"name": "Hijack", "hotmart_product_id": "2345678"}
+            )
+
+    def test_the_callers_context_does_not_reach_the_connector(self):
+        sneaky = self.env["res.partner"].create({"name": "Invoice me instead"})
+        self.sales.with_user(self.user).with_context(
+            default_partner_invoice_id=sneaky.id, default_note="injected", hotmart_commit=True
+        ).action_receive()
+        orders = self.sales.sale_order_id
+        self.assertEqual(len(orders), len(self.sales))
+        self.assertNotIn(sneaky, orders.partner_invoice_id)
+        self.assertFalse(any(orders.mapped("note")))
+
+    def test_account_actions_check_the_role(self):
+        for method in ("action_apply_mapping", "action_receive_products"):
+            with self.subTest(method=method), self.assertRaises(AccessError):
+                getattr(self.backend.with_user(self.user), method)()
+        outsider = new_test_user(self.env, login="hm_no_role", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.backend.with_user(outsider).action_receive_orders()
+
     def test_a_buyer_never_binds_to_an_employee(self):
         """A buyer typing an employee's e-mail gets a contact of their own."""
         employee = new_test_user(
@@ -181,6 +223,25 @@ class TestWhereCredentialsGo(HotmartCase):
             with self.subTest(url=url):
                 self.backend.write({"api_url": url, "auth_url": url})
 
+    def test_no_way_around_the_field_rights(self):
+        Backend = self.env["hotmart.backend"].with_user(self.manager)
+        sneaky = {"api_url": "https://collector.example.net"}
+        with self.assertRaises(AccessError):
+            Backend.create({"name": "Mine", **sneaky})
+        with self.assertRaises(AccessError):
+            Backend.with_context(default_api_url=sneaky["api_url"]).create({"name": "Mine"})
+        with self.assertRaises(AccessError):
+            self.backend.with_user(self.manager).copy(default=sneaky)
+        for values in ({"last_connection_date": fields.Datetime.now()}, {"state": "active"}):
+            with self.subTest(values=values), self.assertRaises(AccessError):
+                self.backend.with_user(self.manager).write(values)
+        # a plain copy is fine: it goes to Hotmart's own hosts, and must connect again
+        copy = self.backend.with_user(self.manager).copy()
+        self.assertEqual(copy.sudo().api_url, "https://sandbox.hotmart.com")
+        self.assertEqual(copy.state, "not_configured")
+        self.backend.api_url = "  http://127.0.0.1:8999/ "
+        self.assertEqual(self.backend.api_url, "http://127.0.0.1:8999")
+
     def test_a_changed_url_needs_a_new_test_connection(self):
         self.backend.last_connection_date = fields.Datetime.now()
         self.assertEqual(self.backend.state, "active")
@@ -211,6 +272,10 @@ class TestPayloadRetention(HotmartReceiveCase):
         old_pending = self.sale("HP1001000000003")  # ordered 2026-11-03, never received
         recent_done = self.sale("HP1001000000004")  # ordered 2026-11-04
         (old_done | recent_done).action_receive()
+        old_failed = self.sale("HP1001000000002")  # ordered 2026-10-20
+        old_failed.write({"state": "failed", "error": "a reason"})
+        not_imported = self.backend._fetch_sales(*self.window, statuses=["REFUNDED"])
+        self.assertEqual(not_imported.state, "pending")  # refunded: never received
         Event = self.env["hotmart.webhook.event"]
         processed, _new = Event._store_delivery(
             self.backend, json.dumps(load_fixture("webhook_purchase_approved.json")).encode()
@@ -230,9 +295,12 @@ class TestPayloadRetention(HotmartReceiveCase):
         self.assertEqual(old_done.sale_order_id.hotmart_transaction, old_done.transaction)
         self.assertTrue(recent_done.payload, "within the retention period")
         self.assertTrue(old_pending.payload, "not received yet: still needed")
+        self.assertTrue(old_failed.payload, "to be received again: still needed")
+        self.assertFalse(not_imported.payload, "its status is not imported: nothing needs it")
         self.assertFalse(processed.payload)
         self.assertEqual(processed.event, "PURCHASE_APPROVED")
         self.assertTrue(failed.payload, "a failed event is kept for a person to look at")
+        self.assertNotIn(self.backend.hottok, processed.payload or "")
         with freeze_time("2027-02-02 00:00:00"):
             # reading the old sale again from Hotmart does not bring its personal data back
             self.backend._fetch_sales(*self.window, statuses=["APPROVED"])

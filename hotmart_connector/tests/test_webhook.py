@@ -130,6 +130,26 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         self.assertEqual(self.post(fits).status_code, 200)
         self.assertEqual(len(self.events()), 1)
 
+    def test_the_hottok_in_the_body_is_not_stored(self):
+        approved = load_fixture("webhook_purchase_approved.json")
+        approved["hottok"] = HOTTOK
+        self.post(approved)
+        self.post(b"not json but the hottok " + HOTTOK.encode())
+        self.assertEqual(len(self.events()), 2)
+        for event in self.events():
+            self.assertNotIn(HOTTOK, event.payload)
+        self.process()
+        self.assertEqual(self.order_of("HP2002000000001").state, "sale")
+
+    def test_form_bodies_are_refused(self):
+        response = self.url_open(
+            f"/hotmart/webhook/{self.backend.id}",
+            data={"a": "b"},
+            headers={"X-HOTMART-HOTTOK": HOTTOK},
+        )
+        self.assertEqual(response.status_code, 415)
+        self.assertFalse(self.events())
+
     def test_same_event_id_on_two_accounts_is_two_events(self):
         other = self.backend.copy({"hottok": "other-hottok"})
         approved = load_fixture("webhook_purchase_approved.json")
