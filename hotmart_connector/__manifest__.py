@@ -19,6 +19,7 @@
         "views/hotmart_sale_fetch_views.xml",
         "views/hotmart_webhook_event_views.xml",
         "views/sale_order_views.xml",
+        "views/hotmart_settlement_views.xml",
         "views/hotmart_menus.xml",
     ],
     "application": True,

@@ -440,6 +440,9 @@ class HotmartClient:
     def sales_price_details(self, date_from, date_to, status=None, **filters):
         return self.iter_sales_pages("price/details", date_from, date_to, status, **filters)
 
+    def sales_commissions(self, date_from, date_to, status=None, **filters):
+        return self.iter_sales_pages("commissions", date_from, date_to, status, **filters)
+
     def products(self, **filters):
         return self.iter_pages(PRODUCTS_PATH, filters)
 

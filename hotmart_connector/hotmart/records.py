@@ -80,6 +80,25 @@ class HotmartBuyer:
 
 
 @dataclass
+class HotmartSettlement:
+    """What Hotmart does with a sale's money, in the currency it pays the producer in."""
+
+    fee: Decimal  # Hotmart's own (source MARKETPLACE)
+    commission: Decimal  # co-producers', affiliates' and add-ons' commissions
+    net: Decimal  # what Hotmart credits the producer (source PRODUCER)
+    currency: str  # the payout currency
+    rate: Decimal | None = None  # exchange_rate_currency_payout, sale currency -> payout
+
+    @property
+    def gross(self):
+        return self.fee + self.commission + self.net
+
+
+# Commission sources that are neither Hotmart's fee nor the producer's net.
+FEE_SOURCE, NET_SOURCE = "MARKETPLACE", "PRODUCER"
+
+
+@dataclass
 class HotmartSale:
     """One Hotmart sale, whatever brought it (REST history or webhook)."""
 
@@ -104,6 +123,7 @@ class HotmartSale:
     warranty_expire_date: datetime | None = None
     buyer: HotmartBuyer = field(default_factory=HotmartBuyer)
     source: str = "rest"
+    settlement: HotmartSettlement | None = None
 
 
 @dataclass
@@ -386,7 +406,69 @@ def parse_webhook_sale(event_name, data):
         warranty_expire_date=parse_datetime(_dig(data, "product", "warranty_date")),
         buyer=_webhook_buyer(data),
         source="webhook",
+        settlement=parse_webhook_settlement(data.get("commissions")),
     )
+
+
+def _settlement(shares, rate=None):
+    """A HotmartSettlement from [(source, amount, currency)], or None without any share."""
+    if not shares:
+        return None
+    totals = {"fee": Decimal(0), "commission": Decimal(0), "net": Decimal(0)}
+    currencies = {}
+    for source, amount, currency in shares:
+        kind = {FEE_SOURCE: "fee", NET_SOURCE: "net"}.get(source, "commission")
+        totals[kind] += amount
+        currencies.setdefault(kind, currency)
+    currency = currencies.get("net") or next(iter(currencies.values()))
+    if any(c and c != currency for c in currencies.values()):
+        raise HotmartBadPayloadError(
+            "Hotmart's commissions of this sale are in different currencies: "
+            + ", ".join(sorted(set(currencies.values())))
+            + "."
+        )
+    return HotmartSettlement(currency=currency or "BRL", rate=rate, **totals)
+
+
+def parse_webhook_settlement(commissions):
+    """The settlement in a purchase webhook's ``commissions`` (converted values preferred:
+    Hotmart pays Brazilian producers in reais)."""
+    shares = []
+    for entry in _list(commissions):
+        if not isinstance(entry, dict) or entry.get("value") is None:
+            continue
+        conversion = entry.get("currency_conversion")
+        if isinstance(conversion, dict) and conversion.get("converted_value") is not None:
+            path = ("commissions", "currency_conversion", "converted_value")
+            amount = _money(conversion["converted_value"], path)
+            currency = _text(conversion.get("converted_to_currency"))
+        else:
+            amount = _money(entry["value"], ("commissions", "value"))
+            currency = _text(entry.get("currency_value") or entry.get("currency_code"))
+        shares.append((_text(entry.get("source")).upper(), amount, currency.upper()))
+    return _settlement(shares)
+
+
+def settlements_by_transaction(items):
+    """{transaction: HotmartSettlement} from a /sales/commissions page; several affiliates or
+    co-producers of one sale are added up."""
+    result = {}
+    for item in _items(items, "/sales/commissions"):
+        if not isinstance(item, dict) or not _text(item.get("transaction")):
+            continue
+        shares = []
+        for entry in _list(item.get("commissions")):
+            commission = entry.get("commission") if isinstance(entry, dict) else None
+            if not isinstance(commission, dict) or commission.get("value") is None:
+                continue
+            currency = _text(commission.get("currency_value") or commission.get("currency_code"))
+            amount = _money(commission["value"], ("commission", "value"))
+            shares.append((_text(entry.get("source")).upper(), amount, currency.upper()))
+        rate = _optional_money(item, "exchange_rate_currency_payout")
+        settlement = _settlement(shares, rate)
+        if settlement:
+            result[_text(item["transaction"])] = settlement
+    return result
 
 
 def parse_webhook(payload):

@@ -331,6 +331,62 @@ def price_details_item(sale):
     }
 
 
+def settlement(sale):
+    """Who gets what of a sale, in reais as Hotmart pays Brazilian producers: Hotmart's fee
+    (9.9% + R$ 1), an affiliate's 30% of the rest on one sale in four, the producer's net."""
+    rate = 1.0 if sale["currency"] == "BRL" else round(1 / PRICE_FACTOR[sale["currency"]], 4)
+    gross = round(sale["price"] * rate, 2)
+    fee = round(gross * 0.099 + 1, 2)
+    has_affiliate = int(sale["transaction"][-4:]) % 4 == 0
+    affiliate = round((gross - fee) * 0.3, 2) if has_affiliate else 0.0
+    return {
+        "rate": rate,
+        "MARKETPLACE": fee,
+        "AFFILIATE": affiliate,
+        "PRODUCER": round(gross - fee - affiliate, 2),
+    }
+
+
+def commissions_item(sale):
+    shares = settlement(sale)
+    commissions = [
+        {"source": source, "commission": {"value": shares[source], "currency_value": "BRL"}}
+        for source in ("MARKETPLACE", "PRODUCER", "AFFILIATE")
+        if shares[source]
+    ]
+    for entry in commissions:
+        if entry["source"] == "AFFILIATE":
+            entry["user"] = {"ucode": "sandbox-affiliate-1", "name": "Parceiro Sandbox"}
+    return {
+        "transaction": sale["transaction"],
+        "product": sale["product"],
+        "exchange_rate_currency_payout": shares["rate"],
+        "commissions": commissions,
+    }
+
+
+def webhook_commissions(sale):
+    """The webhook's ``commissions``: in the sale's currency, converted to reais."""
+    shares = settlement(sale)
+    result = []
+    for source in ("MARKETPLACE", "PRODUCER", "AFFILIATE"):
+        if not shares[source]:
+            continue
+        entry = {"source": source, "value": shares[source], "currency_value": "BRL"}
+        if sale["currency"] != "BRL":
+            entry.update(
+                value=round(shares[source] / shares["rate"], 2),
+                currency_value=sale["currency"],
+                currency_conversion={
+                    "converted_value": shares[source],
+                    "converted_to_currency": "BRL",
+                    "conversion_rate": shares["rate"],
+                },
+            )
+        result.append(entry)
+    return result
+
+
 # The webhook event Hotmart sends when a sale reaches a status (postback v2.0.0).
 STATUS_EVENTS = {
     "APPROVED": "PURCHASE_APPROVED",
@@ -399,6 +455,7 @@ def webhook_event(sale):
                 "offer": {"code": "sandbox1"},
                 "recurrence_number": sale["recurrency_number"],
             },
+            "commissions": webhook_commissions(sale),
         },
     }
 
@@ -407,6 +464,7 @@ SALES_ENDPOINTS = {
     "/payments/api/v1/sales/history": history_item,
     "/payments/api/v1/sales/users": users_item,
     "/payments/api/v1/sales/price/details": price_details_item,
+    "/payments/api/v1/sales/commissions": commissions_item,
 }
 
 

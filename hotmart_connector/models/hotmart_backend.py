@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from psycopg2 import errors
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import split_every
 
 from ..hotmart.client import HotmartClient
@@ -21,7 +21,7 @@ from ..hotmart.exceptions import (
     HotmartTransientError,
 )
 from ..hotmart.records import SALE_STATUS_CODES, parse_product
-from .hotmart_sale import SETTLED_STATES
+from .guard import as_connector, refuse_unless
 
 _logger = logging.getLogger(__name__)
 
@@ -37,6 +37,10 @@ HOTMART_HOSTS = {
 }
 WEBHOOK_ROUTE = "/hotmart/webhook/%s"
 SECRET_FIELDS = ("client_secret", "basic_token", "hottok")
+# Where the secrets go, and the secrets: Settings administrators only.
+ADMIN_FIELDS = ("api_url", "auth_url", *SECRET_FIELDS)
+# What the connector alone records about an account.
+CONNECTOR_FIELDS = ("state", "last_connection_date", "last_receive_date", "last_error")
 # The receive window starts this long before the last good run: late approvals are caught.
 RECEIVE_OVERLAP = timedelta(hours=2)
 RECEIVE_BATCH = 200  # sales turned into orders per transaction
@@ -159,6 +163,7 @@ class HotmartBackend(models.Model):
         readonly=False,
         precompute=True,
         required=True,
+        copy=False,
         groups="base.group_system",
         help="Base URL of Hotmart's API (scheme and host). https only, except http to this "
         "machine (a local sandbox).",
@@ -170,6 +175,7 @@ class HotmartBackend(models.Model):
         readonly=False,
         precompute=True,
         required=True,
+        copy=False,
         groups="base.group_system",
         help="Base URL of Hotmart's token service (scheme and host). https only, except http "
         "to this machine (a local sandbox).",
@@ -413,14 +419,52 @@ class HotmartBackend(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_protected_fields(vals_list)
+        vals_list = [self._normalized_urls(vals) for vals in vals_list]
         backends = super().create(vals_list)
         backends.filtered(lambda b: not b.status_mapping_ids).action_add_default_statuses()
         return backends
 
     def write(self, vals):
+        self._check_protected_fields([vals])
+        vals = self._normalized_urls(vals)
         if any(name in vals for name in CONNECTION_FIELDS) and "last_connection_date" not in vals:
             vals = dict(vals, last_connection_date=False)
         return super().write(vals)
+
+    def _check_protected_fields(self, vals_list):
+        """Field groups guard reads and writes, not creation nor defaults: guard them here.
+        Only administrators say where the credentials go; only the connector says whether
+        they work."""
+        refuse_unless(
+            self.env.su or self.env.user.has_group("base.group_system"),
+            self,
+            vals_list,
+            ADMIN_FIELDS,
+            lambda names: self.env._(
+                "Only administrators set %(fields)s of a Hotmart account.", fields=names
+            ),
+        )
+        refuse_unless(
+            self.env.su,
+            self,
+            vals_list,
+            CONNECTOR_FIELDS,
+            lambda names: self.env._(
+                "%(fields)s of a Hotmart account are recorded by the connector: use Test "
+                "Connection.",
+                fields=names,
+            ),
+        )
+
+    @staticmethod
+    def _normalized_urls(vals):
+        urls = {
+            name: vals[name].strip().rstrip("/")
+            for name in ("api_url", "auth_url")
+            if isinstance(vals.get(name), str)
+        }
+        return dict(vals, **urls) if urls else vals
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
@@ -476,7 +520,7 @@ class HotmartBackend(models.Model):
             self._get_client(retries=1, rate_limit_retries=1, max_wait=10).check_connection()
         except HotmartError as error:
             raise UserError(self._explain_connection_error(error)) from None
-        self.last_connection_date = fields.Datetime.now()
+        self.sudo().last_connection_date = fields.Datetime.now()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -628,7 +672,11 @@ class HotmartBackend(models.Model):
             for page in client.sales_users(date_from, date_to, status):
                 Sale._store_buyers_page(self, page)
                 self._end_of_page()
+            self._fetch_status_extras(client, date_from, date_to, status)
         return self.env["hotmart.sale"].browse(list(dict.fromkeys(sale_ids)))
+
+    def _fetch_status_extras(self, client, date_from, date_to, status):
+        """Hook: read more of the same window and status (settlements, when invoicing)."""
 
     def _end_of_page(self):
         if self.env.context.get("hotmart_commit"):
@@ -641,10 +689,20 @@ class HotmartBackend(models.Model):
     def action_receive_orders(self):
         """'Receive Orders Now': the scheduled action's work, for this account, now."""
         self.ensure_one()
+        self._check_hotmart_group("group_hotmart_user")
         if self.state != "active":
             raise UserError(self.env._("Test the connection of %(name)s first.", name=self.name))
-        result = self._receive_new_sales(origin=self.env._("Receive Orders Now"))
+        backend = as_connector(self)
+        result = backend._receive_new_sales(origin=self.env._("Receive Orders Now"))
         return self._receive_new_sales_notification(result)
+
+    def _check_hotmart_group(self, group):
+        """The buttons of an account call methods anybody can call over RPC: check here."""
+        if not self.env.su and not self.env.user.has_group(f"hotmart_connector.{group}"):
+            raise AccessError(
+                self.env._("Your Hotmart role does not allow this on %(name)s.", name=self.name)
+            )
+        self.check_access("read")
 
     @api.model
     def _cron_receive_orders(self):
@@ -819,7 +877,8 @@ class HotmartBackend(models.Model):
         differs from its sale's status follows the mapping now (a fixed mapping line, Allow
         Going Back switched on, a move refused before)."""
         self.ensure_one()
-        orders = self.env["sale.order"].sudo()._hotmart_out_of_step(backend=self)
+        self._check_hotmart_group("group_hotmart_manager")
+        orders = as_connector(self.env["sale.order"])._hotmart_out_of_step(backend=self)
         result = orders._hotmart_apply_status(self.env._("Apply Mapping Now"))
         message = self.env._(
             "%(applied)s orders follow their Hotmart status now; %(refused)s could not "
@@ -848,12 +907,7 @@ class HotmartBackend(models.Model):
         data, LGPD), of settled sales and processed events; parsed fields stay."""
         for backend in self.with_context(active_test=False).search([("id", "!=", 0)]):
             limit = backend._payload_retention_limit()
-            self.env.cr.execute(
-                "UPDATE hotmart_sale SET payload = NULL WHERE backend_id = %s "
-                "AND payload IS NOT NULL AND state IN %s AND order_date < %s",
-                [backend.id, SETTLED_STATES, limit],
-            )
-            sales = self.env.cr.rowcount
+            sales = self.env["hotmart.sale"]._blank_old_payloads(backend, limit)
             self.env.cr.execute(
                 "UPDATE hotmart_webhook_event SET payload = NULL WHERE backend_id = %s "
                 "AND payload IS NOT NULL AND state IN ('done', 'ignored') AND received_date < %s",
@@ -872,7 +926,8 @@ class HotmartBackend(models.Model):
     def action_receive_products(self):
         """Import the Hotmart catalogue: a service product per Hotmart product not known yet."""
         self.ensure_one()
-        Template = self.env["product.template"].sudo()
+        self._check_hotmart_group("group_hotmart_manager")
+        Template = as_connector(self.env["product.template"])
         created = known = 0
         try:
             for page in self._get_client().products():

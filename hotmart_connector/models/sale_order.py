@@ -1,10 +1,10 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 from odoo.tools import float_round
 
 from .bulk import REFUSALS, create_isolated, reason_of
+from .guard import refuse_unless
 
 _logger = logging.getLogger(__name__)
 
@@ -15,6 +15,9 @@ QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": Tr
 # Written by the connector only: they decide which Hotmart sale an order follows.
 CONNECTOR_FIELDS = (
     "hotmart_sale_id",
+    "hotmart_transaction",
+    "hotmart_status",
+    "hotmart_backend_id",
     "hotmart_amount",
     "hotmart_currency_id",
     "hotmart_applied_status",
@@ -45,6 +48,19 @@ class SaleOrder(models.Model):
         help="What the buyer paid, in the currency of the sale.",
     )
     hotmart_currency_id = fields.Many2one("res.currency", readonly=True, copy=False)
+    hotmart_payout_currency_id = fields.Many2one(
+        related="hotmart_sale_id.payout_currency_id", string="Hotmart Payout Currency"
+    )
+    hotmart_fee_amount = fields.Monetary(
+        related="hotmart_sale_id.fee_amount", currency_field="hotmart_payout_currency_id"
+    )
+    hotmart_commission_amount = fields.Monetary(
+        related="hotmart_sale_id.commission_amount", currency_field="hotmart_payout_currency_id"
+    )
+    hotmart_net_amount = fields.Monetary(
+        related="hotmart_sale_id.net_amount", currency_field="hotmart_payout_currency_id"
+    )
+    hotmart_invoice_state = fields.Selection(related="hotmart_sale_id.invoice_state")
     hotmart_applied_status = fields.Char(
         string="Applied Hotmart Status",
         readonly=True,
@@ -78,16 +94,15 @@ class SaleOrder(models.Model):
     def _hotmart_check_connector_fields(self, vals_list):
         """Only the connector binds an order to a Hotmart sale: a binding steers what it does
         to the order later, as superuser."""
-        if self.env.su:
-            return
-        written = {name for vals in vals_list for name in vals if name in CONNECTOR_FIELDS}
-        if written:
-            raise AccessError(
-                self.env._(
-                    "Only the Hotmart connector writes %(fields)s on sale orders.",
-                    fields=", ".join(sorted(written)),
-                )
-            )
+        refuse_unless(
+            self.env.su,
+            self,
+            vals_list,
+            CONNECTOR_FIELDS,
+            lambda names: self.env._(
+                "Only the Hotmart connector writes %(fields)s on sale orders.", fields=names
+            ),
+        )
 
     def _prepare_confirmation_values(self):
         values = super()._prepare_confirmation_values()
@@ -358,7 +373,13 @@ class SaleOrder(models.Model):
 
     def _hotmart_why_not(self, target):
         """Why Odoo would not let this order reach ``target``, in words, or None."""
-        posted = self.invoice_ids.filtered(lambda move: move.state == "posted")
+        posted = self.invoice_ids.filtered(
+            lambda move: (
+                move.state == "posted"
+                and move.move_type == "out_invoice"
+                and not move.reversal_move_ids.filtered(lambda r: r.state == "posted")
+            )
+        )
         if target in ("cancel", "draft") and posted:
             return self.env._(
                 "it has posted invoices (%(invoices)s). Issue a credit note for them, then "

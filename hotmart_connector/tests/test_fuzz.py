@@ -17,7 +17,9 @@ from ..hotmart.records import (
     parse_history_item,
     parse_product,
     parse_webhook,
+    parse_webhook_settlement,
     price_details_by_transaction,
+    settlements_by_transaction,
 )
 from .common import FakeHttpMixin, load_fixture
 
@@ -93,6 +95,8 @@ class TestParsersFuzz(BaseCase):
             buyers_by_transaction,
             price_details_by_transaction,
             commissions_by_transaction,
+            settlements_by_transaction,
+            parse_webhook_settlement,
         ):
             only_bad_payload_errors(parser, value)
         only_bad_payload_errors(buyers_by_transaction, [value])

@@ -14,7 +14,10 @@ from ..hotmart.records import (
     parse_history_item,
     parse_product,
     parse_webhook,
+    parse_webhook_sale,
+    parse_webhook_settlement,
     price_details_by_transaction,
+    settlements_by_transaction,
 )
 from .common import load_fixture
 
@@ -129,6 +132,58 @@ class TestRestParsers(BaseCase):
                 "AFFILIATE": (Decimal("400.0"), "BRL"),
             },
         )
+
+    def test_settlements_add_up_who_gets_what(self):
+        settlements = settlements_by_transaction(load_fixture("sales_commissions.json")["items"])
+        settlement = settlements["HP1001000000002"]
+        self.assertEqual(
+            (settlement.fee, settlement.commission, settlement.net, settlement.currency),
+            (Decimal("198.7"), Decimal("400.0"), Decimal("1398.3"), "BRL"),
+        )
+        self.assertEqual(settlement.gross, Decimal("1997.0"))
+        self.assertEqual(settlement.rate, Decimal("1.0"))
+        # two affiliates and a co-producer are all "others"
+        item = load_fixture("sales_commissions.json")["items"][0]
+        item["commissions"] += [
+            {"source": "COPRODUCER", "commission": {"value": 10, "currency_value": "BRL"}},
+            {"source": "AFFILIATE", "commission": {"value": 5.5, "currency_value": "BRL"}},
+        ]
+        self.assertEqual(
+            settlements_by_transaction([item])["HP1001000000002"].commission, Decimal("415.5")
+        )
+        item["commissions"][0]["commission"]["currency_value"] = "USD"
+        with self.assertRaisesRegex(HotmartBadPayloadError, "different currencies"):
+            settlements_by_transaction([item])
+
+    def test_webhook_settlement_prefers_the_converted_payout(self):
+        data = load_fixture("webhook_purchase_approved.json")["data"]
+        settlement = parse_webhook_sale("PURCHASE_APPROVED", data).settlement
+        self.assertEqual((settlement.fee, settlement.net), (Decimal("50.2"), Decimal("446.8")))
+        commissions = [
+            {
+                "value": 10.0,
+                "source": "MARKETPLACE",
+                "currency_value": "USD",
+                "currency_conversion": {
+                    "converted_value": 53.0,
+                    "converted_to_currency": "BRL",
+                    "conversion_rate": 5.3,
+                },
+            },
+            {
+                "value": 87.0,
+                "source": "PRODUCER",
+                "currency_value": "USD",
+                "currency_conversion": {"converted_value": 461.1, "converted_to_currency": "BRL"},
+            },
+        ]
+        settlement = parse_webhook_settlement(commissions)
+        self.assertEqual(
+            (settlement.fee, settlement.net, settlement.currency),
+            (Decimal("53.0"), Decimal("461.1"), "BRL"),
+        )
+        self.assertIsNone(parse_webhook_settlement([]))
+        self.assertIsNone(parse_webhook_settlement("not a list"))
 
     def test_what_a_sale_cannot_exist_without(self):
         item = self._history("sales_history_page1.json")["HP1001000000001"]

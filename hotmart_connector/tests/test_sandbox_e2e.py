@@ -128,3 +128,40 @@ class TestSandboxReceiving(HotmartCase):
             "/payments/api/v1/sales/history", 0
         )
         self.assertEqual(history_calls, len(importable))  # one page per status, no call per sale
+
+    def test_invoicing_over_http_settles_every_paid_sale(self):
+        """With invoicing on, the commissions come page by page with the sales, and every
+        received paid sale ends invoiced and settled: the Hotmart balance is the sum of nets."""
+        self.backend.action_create_payment_journal()
+        expense = self.env["account.account"].create(
+            {"name": "Hotmart costs", "code": "HM6199", "account_type": "expense"}
+        )
+        self.backend.write(
+            {
+                "invoice_policy": "paid",
+                "fee_account_id": expense.id,
+                "commission_account_id": expense.id,
+            }
+        )
+        self.env["hotmart.backend"]._cron_receive_orders()
+        sales = self.env["hotmart.sale"].search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("state", "=", "done"),
+                ("status", "in", ("APPROVED", "COMPLETE")),
+            ]
+        )
+        self.assertGreater(len(sales), 100)
+        self.assertEqual(set(sales.mapped("invoice_state")), {"invoiced"})
+        self.assertTrue(any(sale.commission_amount for sale in sales), "an affiliate somewhere")
+        self.assertEqual(set(sales.invoice_id.mapped("payment_state")), {"paid"})
+        account = self.backend.payment_journal_id.default_account_id
+        self.env.flush_all()
+        balance = sum(
+            self.env["account.move.line"]
+            .search([("account_id", "=", account.id), ("parent_state", "=", "posted")])
+            .mapped("balance")
+        )
+        self.assertAlmostEqual(balance, sum(sales.mapped("net_amount")), places=2)
+        pages = self.sandbox.calls["/payments/api/v1/sales/commissions"]
+        self.assertLessEqual(pages, 4, "commissions are read by pages, one per status here")

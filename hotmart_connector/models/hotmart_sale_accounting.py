@@ -1,0 +1,481 @@
+"""The money of a Hotmart sale: what Hotmart keeps, credits and pays others, the invoice,
+the settlement in the Hotmart balance journal, and their reversal on a refund."""
+
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_amount
+
+from ..hotmart.exceptions import HotmartBadPayloadError
+from ..hotmart.records import settlements_by_transaction
+from .bulk import REFUSALS, reason_of
+from .sale_order import QUIET
+
+_logger = logging.getLogger(__name__)
+
+PAID_STATUSES = ("APPROVED", "COMPLETE")
+REVERSING_STATUSES = ("REFUNDED", "CHARGEBACK")
+SETTLEMENT_FIELDS = ("fee_amount", "commission_amount", "net_amount", "payout_currency_id")
+
+
+class HotmartSale(models.Model):
+    _inherit = "hotmart.sale"
+
+    warranty_expire_date = fields.Datetime(
+        string="Guarantee Ends", readonly=True, help="Until then the buyer may ask for a refund."
+    )
+    payout_currency_id = fields.Many2one(
+        "res.currency",
+        readonly=True,
+        help="The currency Hotmart pays the producer in (reais for Brazilian producers).",
+    )
+    fee_amount = fields.Monetary(
+        string="Hotmart Fee", currency_field="payout_currency_id", readonly=True
+    )
+    commission_amount = fields.Monetary(
+        string="Commissions",
+        currency_field="payout_currency_id",
+        readonly=True,
+        help="What co-producers, affiliates and add-ons receive of this sale.",
+    )
+    net_amount = fields.Monetary(
+        string="Net",
+        currency_field="payout_currency_id",
+        readonly=True,
+        help="What Hotmart credits the producer for this sale.",
+    )
+    gross_amount = fields.Monetary(
+        string="Gross",
+        currency_field="payout_currency_id",
+        compute="_compute_gross_amount",
+        store=True,
+        help="Fee, commissions and net together, in the payout currency.",
+    )
+    invoice_state = fields.Selection(
+        [
+            ("no", "Not to Invoice"),
+            ("to_invoice", "To Invoice"),
+            ("invoiced", "Invoiced"),
+            ("refunded", "Refunded"),
+            ("failed", "Invoicing Failed"),
+        ],
+        default="no",
+        required=True,
+        readonly=True,
+        index=True,
+        copy=False,
+    )
+    invoice_error = fields.Text(readonly=True, copy=False)
+    invoice_id = fields.Many2one("account.move", readonly=True, copy=False, index="btree_not_null")
+    payment_id = fields.Many2one("account.payment", string="Settlement", readonly=True, copy=False)
+    credit_note_id = fields.Many2one("account.move", readonly=True, copy=False)
+    refund_payment_id = fields.Many2one(
+        "account.payment", string="Reversed Settlement", readonly=True, copy=False
+    )
+
+    @api.depends("fee_amount", "commission_amount", "net_amount")
+    def _compute_gross_amount(self):
+        for sale in self:
+            sale.gross_amount = sale.fee_amount + sale.commission_amount + sale.net_amount
+
+    # ------------------------------------------------------------------ settlement data
+
+    @api.model
+    def _values_from_record(self, record, currencies):
+        values = super()._values_from_record(record, currencies)
+        values["warranty_expire_date"] = (
+            record.warranty_expire_date.replace(tzinfo=None)
+            if record.warranty_expire_date
+            else False
+        )
+        if record.settlement:
+            values.update(self._settlement_values(record.settlement))
+        return values
+
+    @api.model
+    def _settlement_values(self, settlement):
+        currency = self._currency_ids_by_code({settlement.currency}).get(settlement.currency)
+        return {
+            "fee_amount": float(settlement.fee),
+            "commission_amount": float(settlement.commission),
+            "net_amount": float(settlement.net),
+            "payout_currency_id": currency or False,
+        }
+
+    def _write_changes(self, values):
+        if len(self) == 1 and self.invoice_state in ("invoiced", "refunded"):
+            # what was settled stays as booked: a refund reverses exactly that
+            values = {k: v for k, v in values.items() if k not in SETTLEMENT_FIELDS}
+        return super()._write_changes(values)
+
+    @api.model
+    def _store_settlements_page(self, backend, items):
+        """Attach one /sales/commissions page to the sales stored, then invoice the ones
+        that were only waiting for it."""
+        settlements = {}
+        for item in items if isinstance(items, list) else []:
+            try:
+                settlements.update(settlements_by_transaction([item]))
+            except HotmartBadPayloadError as error:
+                _logger.warning("Hotmart account %s: commissions skipped: %s", backend.id, error)
+        if not settlements:
+            return self.browse()
+        sales = self.search(
+            [("backend_id", "=", backend.id), ("transaction", "in", list(settlements))]
+        )
+        for sale in sales:
+            sale._write_changes(self._settlement_values(settlements[sale.transaction]))
+        sales._hotmart_accounting(reverse=False)
+        return sales
+
+    # ------------------------------------------------------------------ when
+
+    def _apply_status_to_orders(self, cause=None):
+        # a refund reverses the invoice first, so that the order may then be cancelled
+        self._hotmart_accounting(invoice=False)
+        result = super()._apply_status_to_orders(cause)
+        self._hotmart_accounting(reverse=False)
+        return result
+
+    def _receive(self, origin):
+        result = super()._receive(origin)
+        result["received"]._hotmart_accounting(reverse=False)
+        return result
+
+    def _is_invoice_due(self, now):
+        """Whether this sale's order reached the account's invoicing policy."""
+        self.ensure_one()
+        policy = self.backend_id.invoice_policy
+        if (
+            policy == "none"
+            or self.invoice_state in ("invoiced", "refunded")
+            or self.status not in PAID_STATUSES
+            or self.sale_order_id.state != "sale"
+        ):
+            return False
+        if policy == "paid":
+            return True
+        return self.status == "COMPLETE" or bool(
+            self.warranty_expire_date and self.warranty_expire_date <= now
+        )
+
+    # ------------------------------------------------------------------ what
+
+    def _hotmart_accounting(self, invoice=True, reverse=True):
+        """Invoice and settle the sales that reached their account's policy, and reverse the
+        invoiced ones that Hotmart refunded. Each sale fails alone, with its reason."""
+        sales = self.sudo().filtered(
+            lambda s: s.sale_order_id and s.backend_id.invoice_policy != "none"
+        )
+        if not sales:
+            return
+        if reverse:
+            sales.filtered(
+                lambda s: s.invoice_state == "invoiced" and s.status == "PARTIALLY_REFUNDED"
+            )._hotmart_ask_for_partial_credit_note()
+        now = fields.Datetime.now()
+        to_reverse = (
+            sales.filtered(
+                lambda s: s.invoice_state == "invoiced" and s.status in REVERSING_STATUSES
+            )
+            if reverse
+            else sales.browse()
+        )
+        to_invoice = sales.filtered(lambda s: s._is_invoice_due(now)) if invoice else sales.browse()
+        if not (to_reverse or to_invoice):
+            return
+        locked = (to_reverse | to_invoice)._lock_for_accounting()
+        to_reverse &= locked.filtered(lambda s: s.invoice_state == "invoiced")
+        to_invoice &= locked.filtered(lambda s: s.invoice_state not in ("invoiced", "refunded"))
+        for backend in (to_reverse | to_invoice).backend_id:
+            mine = (to_reverse | to_invoice).filtered(lambda s, b=backend: s.backend_id == b)
+            (to_reverse & mine)._isolated("_hotmart_reverse_batch")
+            ready = (to_invoice & mine).filtered("payout_currency_id")
+            (to_invoice & mine - ready)._hotmart_wait_for_settlement()
+            ready._isolated("_hotmart_invoice_batch")
+
+    def _hotmart_ask_for_partial_credit_note(self):
+        """Hotmart refunded part of an invoiced sale: a person books that part (once)."""
+        for sale in self:
+            order = sale.sale_order_id
+            summary = self.env._("Hotmart: partial refund")
+            if order.activity_ids.filtered(lambda a, s=summary: a.summary == s):
+                continue
+            order.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=order.user_id.id or self.env.uid,
+                summary=summary,
+                note=self.env._(
+                    "Hotmart partially refunded transaction %(transaction)s. Invoice %(invoice)s "
+                    "is %(total)s, of which Hotmart credited %(net)s (fee %(fee)s, commissions "
+                    "%(commission)s). Check the refunded amount on Hotmart, then issue a credit "
+                    "note for it and a payment from the Hotmart journal for the net it takes back.",
+                    transaction=sale.transaction,
+                    invoice=sale.invoice_id.name,
+                    total=sale._company_money(sale.invoice_id.amount_total),
+                    net=format_amount(self.env, sale.net_amount, sale.payout_currency_id),
+                    fee=format_amount(self.env, sale.fee_amount, sale.payout_currency_id),
+                    commission=format_amount(
+                        self.env, sale.commission_amount, sale.payout_currency_id
+                    ),
+                ),
+            )
+
+    def _lock_for_accounting(self):
+        """Lock these rows: two runs never invoice, settle or reverse one sale twice (a run
+        that finds them changed by another one fails as a serialization error, retried)."""
+        self.flush_recordset()
+        self.env.cr.execute(
+            "SELECT id FROM hotmart_sale WHERE id IN %s ORDER BY id FOR UPDATE",
+            [tuple(self.ids)],
+        )
+        self.invalidate_recordset(["invoice_state", "invoice_id", "credit_note_id"])
+        return self
+
+    def _isolated(self, method):
+        """Run ``method`` on all these sales in one go; if that fails, on each alone."""
+        if not self:
+            return
+        try:
+            with self.env.cr.savepoint():
+                getattr(self, method)()
+                self.env.flush_all()
+            return
+        except REFUSALS as error:
+            if len(self) == 1:
+                return self._hotmart_invoicing_failed(error)
+            _logger.info("Hotmart %s in bulk failed (%s); one by one.", method, error)
+        for sale in self:
+            try:
+                with self.env.cr.savepoint():
+                    getattr(sale, method)()
+                    self.env.flush_all()
+            except REFUSALS as error:
+                sale._hotmart_invoicing_failed(error)
+
+    def _hotmart_invoicing_failed(self, error):
+        reason = reason_of(error)
+        _logger.info("Hotmart sale %s not invoiced: %s", self.transaction, reason)
+        self.write({"invoice_state": "failed", "invoice_error": reason})
+        self.sale_order_id._message_log(
+            body=self.env._(
+                "Could not invoice and settle this order: %(reason)s The next run tries again.",
+                reason=reason,
+            )
+        )
+
+    def _hotmart_wait_for_settlement(self):
+        self.filtered(lambda s: s.invoice_state != "to_invoice").write(
+            {
+                "invoice_state": "to_invoice",
+                "invoice_error": self.env._(
+                    "Waiting for Hotmart's commissions of this sale (its fee and net); the next "
+                    "run reads them."
+                ),
+            }
+        )
+
+    # ------------------------------------------------------------------ invoicing
+
+    def _hotmart_invoice_batch(self):
+        """Invoice these sales' orders, post the invoices, and book what Hotmart credits."""
+        backend = self.backend_id
+        backend.ensure_one()
+        orders = self.sale_order_id.with_context(**QUIET)
+        orders.filtered(lambda o: o.journal_id != backend.invoice_journal_id).write(
+            {"journal_id": backend.invoice_journal_id.id}
+        )
+        invoices = orders._create_invoices(grouped=True, final=True)
+        invoice_of = {}
+        for invoice in invoices:
+            for order in invoice.invoice_line_ids.sale_line_ids.order_id:
+                invoice_of[order] = invoice
+        for sale in self:
+            if sale.sale_order_id not in invoice_of:
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s has nothing to invoice: its products must be invoiced "
+                        "on ordered quantities (product form, Invoicing Policy).",
+                        order=sale.sale_order_id.name,
+                    )
+                )
+            invoice_of[sale.sale_order_id].write(
+                {"hotmart_sale_id": sale.id, "hotmart_move_kind": "invoice"}
+            )
+        invoices.with_context(**QUIET).action_post()
+        payments = self._hotmart_settle(
+            {sale: invoice_of[sale.sale_order_id] for sale in self}, "inbound", "settlement"
+        )
+        for sale in self:
+            invoice, payment = invoice_of[sale.sale_order_id], payments[sale]
+            sale.write(
+                {
+                    "invoice_state": "invoiced",
+                    "invoice_error": False,
+                    "invoice_id": invoice.id,
+                    "payment_id": payment.id,
+                }
+            )
+            sale.sale_order_id._message_log(body=sale._settled_message(invoice, payment))
+
+    def _hotmart_reverse_batch(self):
+        """Credit notes for these refunded sales' invoices, and the settlements reversed."""
+        today = fields.Date.context_today(self)
+        credit_notes = {}
+        for sale in self:
+            credit_note = sale.invoice_id.with_context(**QUIET)._reverse_moves(
+                [
+                    {
+                        "ref": self.env._(
+                            "Hotmart %(status)s %(transaction)s",
+                            status=sale.status,
+                            transaction=sale.transaction,
+                        ),
+                        "date": today,
+                        "invoice_date": today,
+                    }
+                ],
+                cancel=False,
+            )
+            credit_note.write({"hotmart_sale_id": sale.id, "hotmart_move_kind": "credit_note"})
+            credit_notes[sale] = credit_note
+        self.env["account.move"].union(*credit_notes.values()).with_context(**QUIET).action_post()
+        payments = self._hotmart_settle(credit_notes, "outbound", "refund_settlement")
+        for sale in self:
+            sale.write(
+                {
+                    "invoice_state": "refunded",
+                    "credit_note_id": credit_notes[sale].id,
+                    "refund_payment_id": payments[sale].id,
+                }
+            )
+            sale.sale_order_id._message_log(
+                body=self.env._(
+                    "Hotmart %(status)s: invoice %(invoice)s reversed by credit note "
+                    "%(credit_note)s, and the Hotmart balance lowered by %(net)s (%(payment)s).",
+                    status=sale.status,
+                    invoice=sale.invoice_id.name,
+                    credit_note=credit_notes[sale].name,
+                    net=sale._company_money(payments[sale].amount),
+                    payment=payments[sale].name,
+                )
+            )
+
+    def _hotmart_settle(self, move_of, direction, kind):
+        """Post the payments in the Hotmart journal and reconcile each with its move."""
+        Payment = self.env["account.payment"].with_context(**QUIET)
+        sales = list(move_of)
+        payments = Payment.create(
+            [sale._settlement_payment_vals(move_of[sale], direction) for sale in sales]
+        )
+        payments.action_post()
+        for sale, payment in zip(sales, payments, strict=True):
+            payment.move_id.write({"hotmart_sale_id": sale.id, "hotmart_move_kind": kind})
+            account = payment.destination_account_id
+            lines = (move_of[sale].line_ids | payment.move_id.line_ids).filtered(
+                lambda line, a=account: line.account_id == a and not line.reconciled
+            )
+            lines.reconcile()
+        return dict(zip(sales, payments, strict=True))
+
+    def _settlement_payment_vals(self, move, direction):
+        """What Hotmart credits (inbound) or takes back (outbound) for this sale: the net in
+        the Hotmart journal, the fee and others' commissions written off to their accounts,
+        and any difference with the invoice (fixed USD/EUR rate against Hotmart's payout
+        rate, rounding) to the company's exchange difference accounts."""
+        self.ensure_one()
+        backend = self.backend_id
+        company = backend.company_id
+        currency = company.currency_id
+        date = fields.Date.context_today(self)
+        fee, commission, net = (
+            self._to_company_currency(amount, date)
+            for amount in (self.fee_amount, self.commission_amount, self.net_amount)
+        )
+        if currency.compare_amounts(net, 0) <= 0:
+            raise UserError(
+                self.env._(
+                    "Hotmart credits nothing for this sale (net %(net)s): book it by hand.",
+                    net=self._company_money(net),
+                )
+            )
+        total = abs(move.amount_total_signed)
+        difference = currency.round(total - fee - commission - net)
+        exchange_account = (
+            company.expense_currency_exchange_account_id
+            if difference > 0
+            else company.income_currency_exchange_account_id
+        )
+        sign = 1 if direction == "inbound" else -1
+        partner = move.commercial_partner_id
+        write_offs = []
+        for amount, account, label in (
+            (fee, backend.fee_account_id, self.env._("Hotmart fee")),
+            (commission, backend.commission_account_id, self.env._("Commissions")),
+            (difference, exchange_account, self.env._("Exchange difference")),
+        ):
+            if currency.is_zero(amount):
+                continue
+            if not account:
+                raise UserError(
+                    self.env._(
+                        "Set the company's exchange difference accounts (Accounting settings) "
+                        "to book %(amount)s of exchange difference.",
+                        amount=self._company_money(amount),
+                    )
+                )
+            write_offs.append(
+                {
+                    "name": f"{label} - Hotmart {self.transaction}",
+                    "account_id": account.id,
+                    "partner_id": partner.id,
+                    "currency_id": currency.id,
+                    "amount_currency": sign * amount,
+                    "balance": sign * amount,
+                }
+            )
+        journal = backend.payment_journal_id
+        methods = (
+            journal.inbound_payment_method_line_ids
+            if direction == "inbound"
+            else journal.outbound_payment_method_line_ids
+        )
+        receivable = move.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        return {
+            "payment_type": direction,
+            "partner_type": "customer",
+            "partner_id": partner.id,
+            "amount": net,
+            "currency_id": currency.id,
+            "journal_id": journal.id,
+            "date": date,
+            "memo": f"Hotmart {self.transaction}",
+            "payment_method_line_id": methods[:1].id,
+            "destination_account_id": receivable.account_id[:1].id,
+            "write_off_line_vals": write_offs,
+        }
+
+    def _to_company_currency(self, amount, date):
+        company = self.backend_id.company_id
+        payout = self.payout_currency_id
+        if payout == company.currency_id:
+            return company.currency_id.round(amount)
+        return payout._convert(amount, company.currency_id, company, date)
+
+    def _company_money(self, amount):
+        company = self.backend_id.company_id
+        return format_amount(self.env, amount, company.currency_id)
+
+    def _settled_message(self, invoice, payment):
+        self.ensure_one()
+        return self.env._(
+            "Invoiced %(invoice)s and settled by Hotmart (%(payment)s): %(net)s credited to "
+            "%(journal)s, Hotmart's fee %(fee)s, commissions %(commission)s.",
+            invoice=invoice.name,
+            payment=payment.name,
+            net=self._company_money(payment.amount),
+            journal=payment.journal_id.name,
+            fee=format_amount(self.env, self.fee_amount, self.payout_currency_id),
+            commission=format_amount(self.env, self.commission_amount, self.payout_currency_id),
+        )
