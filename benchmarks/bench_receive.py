@@ -15,9 +15,15 @@ measured is Odoo's), and in one Odoo process:
 It reports orders per second both ways and their ratio, SQL queries per received order, API
 calls per 1,000 sales, and the peak memory of the run (each size runs in its own process).
 
+With ``--money`` both sides also do the accounting: the connector's account invoices when
+paid (it reads /sales/commissions too, invoices, posts and settles each sale in the Hotmart
+journal with its fee and commissions written off), and plain ORM creates, confirms,
+invoices, posts and registers a payment for each order (``account.payment.register``).
+
     python3 benchmarks/bench_receive.py                 # N = 500 and 2,000
     python3 benchmarks/bench_receive.py --large         # and 20,000
     python3 benchmarks/bench_receive.py --sizes 1000
+    python3 benchmarks/bench_receive.py --money         # receive + invoice + settle
 
 Needs what scripts/test.sh needs (Odoo 18 importable, PostgreSQL). Prints a Markdown table.
 """
@@ -122,7 +128,7 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(size):
+def measure(size, money=False):
     """One size, in this process, on a copy of the template database."""
     db = f"hotmart_bench_{size}"
     run("dropdb", "--if-exists", db)
@@ -167,6 +173,19 @@ def measure(size):
                 "last_connection_date": datetime.now(),
             }
         )
+        if money:
+            Account = env["account.account"]
+            expense = Account.create(
+                {"name": "Hotmart costs", "code": "HMB610", "account_type": "expense"}
+            )
+            backend.action_create_payment_journal()
+            backend.write(
+                {
+                    "invoice_policy": "paid",
+                    "fee_account_id": expense.id,
+                    "commission_account_id": expense.id,
+                }
+            )
         # the benchmark's sales are all APPROVED: read that status only, as the mapping could
         backend.status_mapping_ids.filtered(
             lambda m: m.hotmart_status != "APPROVED"
@@ -205,6 +224,21 @@ def measure(size):
             [("hotmart_sale_id", "!=", False), ("state", "=", "sale")]
         )
         failed = env["hotmart.sale"].search_count([("state", "=", "failed")])
+        if money:
+            # an order counts once its invoice is posted and paid by the settlement
+            received = env["account.move"].search_count(
+                [
+                    ("hotmart_move_kind", "=", "invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "=", "paid"),
+                ]
+            )
+            failed += env["hotmart.sale"].search_count([("invoice_state", "!=", "invoiced")])
+        bank = (
+            env["account.journal"]
+            .search([("type", "=", "bank"), ("code", "!=", "HTMT")], limit=1)
+            .id
+        )
     calls = api_calls(sandbox_url)
     rss_connector = peak_rss_mb()
     sandbox.terminate()
@@ -235,6 +269,12 @@ def measure(size):
                 ]
             )
             orders.action_confirm()
+            if money:
+                invoices = orders._create_invoices(grouped=True)
+                invoices.action_post()
+                env["account.payment.register"].with_context(
+                    active_model="account.move", active_ids=invoices.ids
+                ).create({"group_payment": False, "journal_id": bank})._create_payments()
             cr.commit()
     orm_seconds = time.perf_counter() - started
     orm_queries = sql_db.sql_counter - queries_before
@@ -281,17 +321,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="500,2000")
     parser.add_argument("--large", action="store_true", help="add N = 20,000")
+    parser.add_argument("--money", action="store_true", help="invoice and settle too")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process's size
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one)))
+        print(json.dumps(measure(args.one, money=args.money)))
         return
     sizes = [int(size) for size in args.sizes.split(",")] + ([20000] if args.large else [])
     build_template()
     results = []
     for size in sizes:
+        money = ["--money"] if args.money else []
         output = run(
-            sys.executable, __file__, "--one", str(size), capture_output=True, text=True
+            sys.executable, __file__, "--one", str(size), *money, capture_output=True, text=True
         ).stdout
         result = json.loads(output.strip().splitlines()[-1])
         print(f"N={size}: {json.dumps(result)}", file=sys.stderr)

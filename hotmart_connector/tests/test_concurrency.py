@@ -65,6 +65,7 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
     def delete_everything(self):
         def delete(env):
             cr = env.cr
+            self.delete_accounting(cr)
             cr.execute(
                 "SELECT id, partner_id FROM sale_order WHERE hotmart_backend_id = %s",
                 [self.backend_id],
@@ -102,6 +103,37 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
             env.invalidate_all()
 
         self.run_in_cursor(delete)
+
+    def delete_accounting(self, cr):
+        """The invoices, settlements and their reconciliations this test committed."""
+        cr.execute(
+            "SELECT id FROM account_move WHERE hotmart_sale_id IN "
+            "(SELECT id FROM hotmart_sale WHERE backend_id = %s)",
+            [self.backend_id],
+        )
+        move_ids = [row[0] for row in cr.fetchall()] or [0]
+        cr.execute("SELECT id FROM account_move_line WHERE move_id = ANY(%s)", [move_ids])
+        line_ids = [row[0] for row in cr.fetchall()] or [0]
+        cr.execute(
+            "DELETE FROM account_partial_reconcile "
+            "WHERE debit_move_id = ANY(%s) OR credit_move_id = ANY(%s)",
+            [line_ids, line_ids],
+        )
+        cr.execute(
+            "UPDATE hotmart_sale SET invoice_id = NULL, payment_id = NULL, credit_note_id = NULL, "
+            "refund_payment_id = NULL WHERE backend_id = %s",
+            [self.backend_id],
+        )
+        cr.execute(
+            "UPDATE account_move SET origin_payment_id = NULL WHERE id = ANY(%s)", [move_ids]
+        )
+        cr.execute("DELETE FROM account_payment WHERE move_id = ANY(%s)", [move_ids])
+        cr.execute("DELETE FROM account_move_line WHERE move_id = ANY(%s)", [move_ids])
+        cr.execute(
+            "DELETE FROM mail_message WHERE model = 'account.move' AND res_id = ANY(%s)",
+            [move_ids],
+        )
+        cr.execute("DELETE FROM account_move WHERE id = ANY(%s)", [move_ids])
 
     def scheduled_run(self, env):
         backend = env["hotmart.backend"].browse(self.backend_id)
@@ -241,3 +273,95 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
             )
         )
         self.assertEqual(set(events), {"done"}, "a webhook that lost a race was left failed")
+
+    def test_parallel_invoicing_books_each_sale_once(self):
+        """Three scheduled runs invoice and settle the same sales at the same moment: one
+        invoice and one settlement per sale, and the Hotmart balance is the sum of nets."""
+        self.run_in_cursor(self.scheduled_run)
+
+        def turn_invoicing_on(env):
+            backend = env["hotmart.backend"].browse(self.backend_id)
+            # what /sales/commissions would say: 10% to Hotmart, the rest to the producer
+            env.cr.execute(
+                "UPDATE hotmart_sale SET fee_amount = round(amount * 0.1, 2), "
+                "commission_amount = 0, net_amount = amount - round(amount * 0.1, 2), "
+                "payout_currency_id = %s WHERE backend_id = %s",
+                [env.company.currency_id.id, self.backend_id],
+            )
+            expense = env["account.account"].create(
+                {"name": "Race costs", "code": "HMR610", "account_type": "expense"}
+            )
+            backend.action_create_payment_journal()
+            backend.write(
+                {
+                    "invoice_policy": "paid",
+                    "fee_account_id": expense.id,
+                    "commission_account_id": expense.id,
+                }
+            )
+            self.cleanup_money = (backend.payment_journal_id.id, expense.id)
+
+        self.run_in_cursor(turn_invoicing_on)
+        self.addCleanup(self.delete_money_settings)
+
+        def invoicing_run(env):
+            env["hotmart.backend"]._cron_invoice_sales()
+
+        failures = self.in_threads(invoicing_run, invoicing_run, invoicing_run)
+        self.assertFalse(failures, f"a run raised out of itself: {failures}")
+        self.run_in_cursor(invoicing_run)  # what a clash left goes in the next run
+
+        def outcome(env):
+            sales = env["hotmart.sale"].search(
+                [("backend_id", "=", self.backend_id), ("sale_order_id", "!=", False)]
+            )
+            env.cr.execute(
+                "SELECT hotmart_move_kind, count(*), count(DISTINCT hotmart_sale_id) "
+                "FROM account_move WHERE hotmart_sale_id = ANY(%s) GROUP BY 1",
+                [sales.ids],
+            )
+            kinds = {kind: (total, distinct) for kind, total, distinct in env.cr.fetchall()}
+            journal = env["account.journal"].browse(self.cleanup_money[0])
+            lines = env["account.move.line"].search(
+                [
+                    ("account_id", "=", journal.default_account_id.id),
+                    ("parent_state", "=", "posted"),
+                ]
+            )
+            return (
+                len(sales),
+                set(sales.mapped("invoice_state")),
+                kinds,
+                round(sum(lines.mapped("balance")), 2),
+                round(sum(sales.mapped("net_amount")), 2),
+                set(sales.invoice_id.mapped("payment_state")),
+            )
+
+        count, states, kinds, balance, nets, payment_states = self.run_in_cursor(outcome)
+        self.assertEqual(states, {"invoiced"})
+        self.assertEqual(kinds, {"invoice": (count, count), "settlement": (count, count)})
+        self.assertEqual(balance, nets)
+        self.assertEqual(payment_states, {"paid"})
+
+    def delete_money_settings(self):
+        journal_id, account_id = self.cleanup_money
+
+        def delete(env):
+            cr = env.cr
+            self.delete_accounting(cr)
+            cr.execute(
+                "UPDATE hotmart_backend SET payment_journal_id = NULL, fee_account_id = NULL, "
+                "commission_account_id = NULL, invoice_policy = 'none' WHERE id = %s",
+                [self.backend_id],
+            )
+            cr.execute("SELECT default_account_id FROM account_journal WHERE id = %s", [journal_id])
+            default_account = cr.fetchone()[0]
+            cr.execute(
+                "DELETE FROM account_payment_method_line WHERE journal_id = %s", [journal_id]
+            )
+            cr.execute("DELETE FROM account_journal WHERE id = %s", [journal_id])
+            cr.execute(
+                "DELETE FROM account_account WHERE id = ANY(%s)", [[account_id, default_account]]
+            )
+
+        self.run_in_cursor(delete)
