@@ -406,8 +406,16 @@ def parse_webhook_sale(event_name, data):
         warranty_expire_date=parse_datetime(_dig(data, "product", "warranty_date")),
         buyer=_webhook_buyer(data),
         source="webhook",
-        settlement=parse_webhook_settlement(data.get("commissions")),
+        settlement=_settlement_or_none(data.get("commissions")),
     )
+
+
+def _settlement_or_none(commissions):
+    """The webhook's settlement; commissions it cannot read never cost the status change."""
+    try:
+        return parse_webhook_settlement(commissions)
+    except HotmartBadPayloadError:
+        return None
 
 
 def _settlement(shares, rate=None):

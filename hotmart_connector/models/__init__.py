@@ -6,5 +6,6 @@ from . import res_partner
 from . import product_template
 from . import hotmart_webhook_event
 from . import account_move
+from . import account_journal
 from . import hotmart_backend_accounting
 from . import hotmart_sale_accounting

@@ -72,13 +72,39 @@ class HotmartBackend(models.Model):
 
     @api.model
     def _default_invoice_journal(self):
-        return self.env["account.journal"].search(
-            [
-                *self.env["account.journal"]._check_company_domain(self.env.company),
-                ("type", "=", "sale"),
-            ],
+        Journal = self.env["account.journal"]
+        company = self.env["res.company"].browse(self.env.context.get("default_company_id"))
+        return Journal.search(
+            [*Journal._check_company_domain(company or self.env.company), ("type", "=", "sale")],
             limit=1,
         )
+
+    @api.constrains("payment_journal_id")
+    def _check_payment_journal(self):
+        for backend in self.filtered("payment_journal_id"):
+            journal = backend.payment_journal_id
+            if journal.currency_id and journal.currency_id != backend.company_id.currency_id:
+                raise ValidationError(
+                    self.env._(
+                        "The Hotmart balance journal %(journal)s must be in the company's "
+                        "currency: the settlements are booked in it.",
+                        journal=journal.display_name,
+                    )
+                )
+            if not (
+                journal._hotmart_balance_method_lines("inbound")
+                and journal._hotmart_balance_method_lines("outbound")
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Journal %(journal)s does not post payments to its own account, so its "
+                        "balance would not be what Hotmart owes you. Use Create next to the "
+                        "field, or set the account of the journal's Manual incoming and "
+                        "outgoing payment methods to %(account)s.",
+                        journal=journal.display_name,
+                        account=journal.default_account_id.display_name,
+                    )
+                )
 
     @api.constrains("invoice_policy", *POLICY_SETTINGS)
     def _check_invoice_settings(self):
@@ -104,7 +130,8 @@ class HotmartBackend(models.Model):
 
     def _fetch_status_extras(self, client, date_from, date_to, status):
         super()._fetch_status_extras(client, date_from, date_to, status)
-        if self.invoice_policy == "none":
+        # only paid sales are invoiced; a refund reverses what was booked, as it was
+        if self.invoice_policy == "none" or status not in ("APPROVED", "COMPLETE"):
             return
         Sale = self.env["hotmart.sale"].sudo()
         for page in client.sales_commissions(date_from, date_to, status):
@@ -139,11 +166,12 @@ class HotmartBackend(models.Model):
         ended meanwhile, failures to retry), and settle refunds of invoiced sales."""
         commit = not getattr(threading.current_thread(), "testing", False)
         Sale = self.env["hotmart.sale"].sudo()
-        for backend in self.search([("state", "=", "active"), ("invoice_policy", "!=", "none")]):
+        for backend in self.search([("state", "=", "active")]):
             sale_ids = Sale.search(backend._invoice_work_domain(), order="order_date, id").ids
             for batch_ids in split_every(INVOICE_BATCH, sale_ids):
                 try:
-                    Sale.browse(batch_ids)._hotmart_accounting()
+                    # invoices and reversals, and the orders' states that waited on them
+                    Sale.browse(batch_ids)._apply_status_to_orders(self.env._("the invoicing run"))
                 except errors.TransactionRollbackError as error:
                     # another run is on these sales: the next run finds them done or to do
                     if not commit:
@@ -156,8 +184,18 @@ class HotmartBackend(models.Model):
 
     def _invoice_work_domain(self):
         """Sales with work waiting: paid and due (or failed before), or invoiced and then
-        refunded."""
+        refunded (whatever the policy is now)."""
         self.ensure_one()
+        reversals = [
+            ("invoice_state", "=", "invoiced"),
+            "|",
+            ("status", "in", ("REFUNDED", "CHARGEBACK")),
+            "&",
+            ("status", "=", "PARTIALLY_REFUNDED"),
+            ("partial_refund_noted", "=", False),
+        ]
+        if self.invoice_policy == "none":
+            return [("backend_id", "=", self.id), ("sale_order_id", "!=", False), *reversals]
         due = [("status", "in", ("APPROVED", "COMPLETE"))]
         if self.invoice_policy == "guarantee":
             due = [
@@ -175,6 +213,5 @@ class HotmartBackend(models.Model):
             ("invoice_state", "in", ("no", "to_invoice", "failed")),
             *due,
             "&",
-            ("invoice_state", "=", "invoiced"),
-            ("status", "in", ("REFUNDED", "CHARGEBACK", "PARTIALLY_REFUNDED")),
+            *reversals,
         ]

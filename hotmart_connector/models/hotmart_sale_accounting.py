@@ -67,6 +67,9 @@ class HotmartSale(models.Model):
         copy=False,
     )
     invoice_error = fields.Text(readonly=True, copy=False)
+    partial_refund_noted = fields.Boolean(
+        readonly=True, copy=False, help="A person was asked to book Hotmart's partial refund."
+    )
     invoice_id = fields.Many2one("account.move", readonly=True, copy=False, index="btree_not_null")
     payment_id = fields.Many2one("account.payment", string="Settlement", readonly=True, copy=False)
     credit_note_id = fields.Many2one("account.move", readonly=True, copy=False)
@@ -94,8 +97,10 @@ class HotmartSale(models.Model):
         return values
 
     @api.model
-    def _settlement_values(self, settlement):
-        currency = self._currency_ids_by_code({settlement.currency}).get(settlement.currency)
+    def _settlement_values(self, settlement, currencies=None):
+        if currencies is None:
+            currencies = self._currency_ids_by_code({settlement.currency})
+        currency = currencies.get(settlement.currency)
         return {
             "fee_amount": float(settlement.fee),
             "commission_amount": float(settlement.commission),
@@ -124,8 +129,10 @@ class HotmartSale(models.Model):
         sales = self.search(
             [("backend_id", "=", backend.id), ("transaction", "in", list(settlements))]
         )
+        currencies = self._currency_ids_by_code({s.currency for s in settlements.values()})
         for sale in sales:
-            sale._write_changes(self._settlement_values(settlements[sale.transaction]))
+            values = self._settlement_values(settlements[sale.transaction], currencies)
+            sale._write_changes(values)
         sales._hotmart_accounting(reverse=False)
         return sales
 
@@ -165,14 +172,22 @@ class HotmartSale(models.Model):
     def _hotmart_accounting(self, invoice=True, reverse=True):
         """Invoice and settle the sales that reached their account's policy, and reverse the
         invoiced ones that Hotmart refunded. Each sale fails alone, with its reason."""
+        # an invoiced sale is reversed on a refund even if the account stopped invoicing since
         sales = self.sudo().filtered(
-            lambda s: s.sale_order_id and s.backend_id.invoice_policy != "none"
+            lambda s: (
+                s.sale_order_id
+                and (s.backend_id.invoice_policy != "none" or s.invoice_state == "invoiced")
+            )
         )
         if not sales:
             return
         if reverse:
             sales.filtered(
-                lambda s: s.invoice_state == "invoiced" and s.status == "PARTIALLY_REFUNDED"
+                lambda s: (
+                    s.invoice_state == "invoiced"
+                    and s.status == "PARTIALLY_REFUNDED"
+                    and not s.partial_refund_noted
+                )
             )._hotmart_ask_for_partial_credit_note()
         now = fields.Datetime.now()
         to_reverse = (
@@ -190,22 +205,20 @@ class HotmartSale(models.Model):
         to_invoice &= locked.filtered(lambda s: s.invoice_state not in ("invoiced", "refunded"))
         for backend in (to_reverse | to_invoice).backend_id:
             mine = (to_reverse | to_invoice).filtered(lambda s, b=backend: s.backend_id == b)
-            (to_reverse & mine)._isolated("_hotmart_reverse_batch")
+            (to_reverse & mine)._isolated("_hotmart_reverse_batch", "_hotmart_reversal_failed")
             ready = (to_invoice & mine).filtered("payout_currency_id")
             (to_invoice & mine - ready)._hotmart_wait_for_settlement()
-            ready._isolated("_hotmart_invoice_batch")
+            ready._isolated("_hotmart_invoice_batch", "_hotmart_invoicing_failed")
 
     def _hotmart_ask_for_partial_credit_note(self):
         """Hotmart refunded part of an invoiced sale: a person books that part (once)."""
         for sale in self:
             order = sale.sale_order_id
-            summary = self.env._("Hotmart: partial refund")
-            if order.activity_ids.filtered(lambda a, s=summary: a.summary == s):
-                continue
+            sale.partial_refund_noted = True
             order.activity_schedule(
                 "mail.mail_activity_data_todo",
-                user_id=order.user_id.id or self.env.uid,
-                summary=summary,
+                user_id=(order.user_id or sale.backend_id.user_id).id or self.env.uid,
+                summary=self.env._("Hotmart: partial refund"),
                 note=self.env._(
                     "Hotmart partially refunded transaction %(transaction)s. Invoice %(invoice)s "
                     "is %(total)s, of which Hotmart credited %(net)s (fee %(fee)s, commissions "
@@ -233,8 +246,9 @@ class HotmartSale(models.Model):
         self.invalidate_recordset(["invoice_state", "invoice_id", "credit_note_id"])
         return self
 
-    def _isolated(self, method):
-        """Run ``method`` on all these sales in one go; if that fails, on each alone."""
+    def _isolated(self, method, on_failure):
+        """Run ``method`` on all these sales in one go; if that fails, on each alone, and
+        ``on_failure(error)`` for each sale that fails alone."""
         if not self:
             return
         try:
@@ -244,7 +258,7 @@ class HotmartSale(models.Model):
             return
         except REFUSALS as error:
             if len(self) == 1:
-                return self._hotmart_invoicing_failed(error)
+                return getattr(self, on_failure)(error)
             _logger.info("Hotmart %s in bulk failed (%s); one by one.", method, error)
         for sale in self:
             try:
@@ -252,18 +266,35 @@ class HotmartSale(models.Model):
                     getattr(sale, method)()
                     self.env.flush_all()
             except REFUSALS as error:
-                sale._hotmart_invoicing_failed(error)
+                getattr(sale, on_failure)(error)
 
     def _hotmart_invoicing_failed(self, error):
         reason = reason_of(error)
         _logger.info("Hotmart sale %s not invoiced: %s", self.transaction, reason)
+        told = self.invoice_state == "failed" and self.invoice_error == reason
         self.write({"invoice_state": "failed", "invoice_error": reason})
-        self.sale_order_id._message_log(
-            body=self.env._(
-                "Could not invoice and settle this order: %(reason)s The next run tries again.",
-                reason=reason,
+        if not told:  # once per reason, not at every retry
+            self.sale_order_id._message_log(
+                body=self.env._(
+                    "Could not invoice and settle this order: %(reason)s The next run tries again.",
+                    reason=reason,
+                )
             )
-        )
+
+    def _hotmart_reversal_failed(self, error):
+        """The sale stays invoiced, so that the next run tries the reversal again."""
+        reason = reason_of(error)
+        _logger.info("Hotmart sale %s not reversed: %s", self.transaction, reason)
+        if self.invoice_error != reason:
+            self.invoice_error = reason
+            self.sale_order_id._message_log(
+                body=self.env._(
+                    "Could not reverse the invoice and the settlement of this order after "
+                    "Hotmart's %(status)s: %(reason)s The next run tries again.",
+                    status=self.status,
+                    reason=reason,
+                )
+            )
 
     def _hotmart_wait_for_settlement(self):
         self.filtered(lambda s: s.invoice_state != "to_invoice").write(
@@ -282,7 +313,8 @@ class HotmartSale(models.Model):
         """Invoice these sales' orders, post the invoices, and book what Hotmart credits."""
         backend = self.backend_id
         backend.ensure_one()
-        orders = self.sale_order_id.with_context(**QUIET)
+        self._check_same_currency_settlement()
+        orders = self.sale_order_id.with_company(backend.company_id).with_context(**QUIET)
         orders.filtered(lambda o: o.journal_id != backend.invoice_journal_id).write(
             {"journal_id": backend.invoice_journal_id.id}
         )
@@ -324,6 +356,7 @@ class HotmartSale(models.Model):
         today = fields.Date.context_today(self)
         credit_notes = {}
         for sale in self:
+            sale._check_invoice_reversible()
             credit_note = sale.invoice_id.with_context(**QUIET)._reverse_moves(
                 [
                     {
@@ -361,6 +394,45 @@ class HotmartSale(models.Model):
                     payment=payments[sale].name,
                 )
             )
+
+    def _check_invoice_reversible(self):
+        """The invoice is as the connector booked it: posted, and not reversed by hand."""
+        self.ensure_one()
+        invoice = self.invoice_id
+        reversals = invoice.reversal_move_ids.filtered(lambda move: move.state == "posted")
+        if invoice.state != "posted" or reversals:
+            raise UserError(
+                self.env._(
+                    "Invoice %(invoice)s was changed by hand since it was booked (%(how)s): "
+                    "book Hotmart's refund by hand, with a credit note and a payment from the "
+                    "Hotmart journal for the net.",
+                    invoice=invoice.name or "-",
+                    how=", ".join(reversals.mapped("name"))
+                    or dict(invoice._fields["state"]._description_selection(self.env)).get(
+                        invoice.state, invoice.state
+                    ),
+                )
+            )
+
+    def _check_same_currency_settlement(self):
+        """A sale paid, invoiced and settled in one currency adds up to the cent (rounding
+        aside): a gap there is missing data, not an exchange difference."""
+        for sale in self:
+            company_currency = sale.backend_id.company_id.currency_id
+            if not (sale.currency_id == sale.payout_currency_id == company_currency):
+                continue
+            gap = sale.amount - (sale.fee_amount + sale.commission_amount + sale.net_amount)
+            if company_currency.compare_amounts(abs(gap), 0.05) > 0:
+                raise UserError(
+                    self.env._(
+                        "Hotmart's fee, commissions and net of %(transaction)s add up to "
+                        "%(settled)s, but the buyer paid %(paid)s: a share is missing. The next "
+                        "run reads Hotmart's commissions again.",
+                        transaction=sale.transaction,
+                        settled=sale._company_money(sale.gross_amount),
+                        paid=sale._company_money(sale.amount),
+                    )
+                )
 
     def _hotmart_settle(self, move_of, direction, kind):
         """Post the payments in the Hotmart journal and reconcile each with its move."""
@@ -436,11 +508,7 @@ class HotmartSale(models.Model):
                 }
             )
         journal = backend.payment_journal_id
-        methods = (
-            journal.inbound_payment_method_line_ids
-            if direction == "inbound"
-            else journal.outbound_payment_method_line_ids
-        )
+        methods = journal._hotmart_balance_method_lines(direction)
         receivable = move.line_ids.filtered(lambda line: line.display_type == "payment_term")
         return {
             "payment_type": direction,

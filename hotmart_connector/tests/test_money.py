@@ -350,3 +350,87 @@ class TestRefundsAndRepeats(HotmartMoneyCase):
         self.assertEqual((webhook_sale.fee_amount, webhook_sale.net_amount), (50.2, 446.8))
         self.assertEqual(webhook_sale.invoice_state, "invoiced")
         self.assertEqual(webhook_sale.payment_id.amount, 446.8)
+
+
+@tagged("post_install", "-at_install")
+class TestMoneyWhenThingsGoWrong(HotmartMoneyCase):
+    def test_a_failed_reversal_stays_invoiced_and_is_retried(self):
+        self.receive()
+        sale = self.sale("HP1001000000002")
+        self.fee_account.deprecated = True  # Odoo refuses to post to it
+        self.rest_says(sale, "REFUNDED")
+        self.assertEqual(sale.invoice_state, "invoiced")
+        self.assertIn("deprecated", sale.invoice_error.lower())
+        self.assertFalse(sale.credit_note_id)
+        self.fee_account.deprecated = False
+        self.env["hotmart.backend"]._cron_invoice_sales()
+        self.assertEqual(sale.invoice_state, "refunded")
+        self.assertEqual(sale.sale_order_id.state, "cancel")
+
+    def test_refunds_are_reversed_after_invoicing_is_switched_off(self):
+        self.receive()
+        sale = self.sale("HP1001000000001")
+        self.backend.invoice_policy = "none"
+        self.rest_says(sale, "CHARGEBACK")
+        self.assertEqual(sale.invoice_state, "refunded")
+        self.assertEqual(sale.credit_note_id.state, "posted")
+
+    def test_an_invoice_changed_by_hand_is_not_reversed_blindly(self):
+        self.receive()
+        sale = self.sale("HP1001000000001")
+        sale.payment_id.action_draft()
+        sale.invoice_id.button_draft()
+        self.rest_says(sale, "REFUNDED")
+        self.assertFalse(sale.credit_note_id)
+        self.assertIn("changed by hand", sale.invoice_error)
+
+    def test_the_balance_journal_must_post_to_its_own_account(self):
+        plain_bank = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("id", "!=", self.backend.payment_journal_id.id)], limit=1
+        )
+        with self.assertRaisesRegex(ValidationError, "does not post payments to its own account"):
+            self.backend.payment_journal_id = plain_bank
+
+    def test_a_missing_share_is_not_booked_as_exchange_difference(self):
+        def answer_without_affiliate(request):
+            status, headers, body = self.commissions_answer(request)
+            page = json.loads(body)
+            for item in page["items"]:
+                item["commissions"] = [c for c in item["commissions"] if c["source"] != "AFFILIATE"]
+            return status, headers, json.dumps(page)
+
+        self.http.remove(responses.GET, SALES_URL + "commissions")
+        self.http.add_callback(
+            responses.GET, SALES_URL + "commissions", callback=answer_without_affiliate
+        )
+        self.receive()
+        sale = self.sale("HP1001000000002")  # the sale with an affiliate
+        self.assertEqual(sale.invoice_state, "failed")
+        self.assertIn("a share is missing", sale.invoice_error)
+        self.assertEqual(self.balance(self.gain_account), 0.0 - self.usd_gain())
+        self.assertEqual(self.sale("HP1001000000001").invoice_state, "invoiced")
+
+    def usd_gain(self):
+        usd = self.Sale.search([("currency_code", "=", "USD")])
+        return round(usd.gross_amount - usd.invoice_id.amount_total, 2)
+
+    def test_a_done_partial_refund_activity_is_not_asked_again(self):
+        self.receive()
+        sale = self.sale("HP1001000000002")
+        self.rest_says(sale, "PARTIALLY_REFUNDED")
+        activity = sale.sale_order_id.activity_ids
+        self.assertEqual(len(activity), 1)
+        activity.action_done()
+        self.env["hotmart.backend"]._cron_invoice_sales()
+        self.assertFalse(sale.sale_order_id.activity_ids)
+
+    def test_unreadable_webhook_commissions_do_not_cost_the_status(self):
+        approved = load_fixture("webhook_purchase_approved.json")
+        approved["data"]["commissions"] = [{"source": "PRODUCER", "value": "lots"}]
+        event, _new = self.env["hotmart.webhook.event"]._store_delivery(
+            self.backend, json.dumps(approved).encode()
+        )
+        event._process_isolated()
+        self.assertEqual(event.state, "done")
+        self.assertEqual(event.sale_id.sale_order_id.state, "sale")
+        self.assertEqual(event.sale_id.invoice_state, "to_invoice")
