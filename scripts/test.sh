@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, then pytest-odoo on two fresh databases with the addon.
+# The whole test suite: lint, the installer's checks, then pytest-odoo on two fresh databases
+# with the addon. Installs Odoo 18 in .venv first when no Python here can import it.
 #   scripts/test.sh [pytest arguments]
-# Environment: PYTHON (default python3), TEST_DB (default hotmart_test), SKIP_LINT=1.
+# Environment: PYTHON (default python3), TEST_DB (default hotmart_test), SKIP_LINT=1,
+# ODOO_SOURCE (where to get Odoo 18 from when it must be installed; see scripts/lib.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-require_odoo
+ensure_odoo
 install_python_requirements requirements.txt requirements-test.txt
 ensure_postgres
 
@@ -13,6 +15,9 @@ if [ "${SKIP_LINT:-}" != 1 ] && [ -d "$ROOT/.git" ]; then
     say "Linting (pre-commit: ruff, pylint-odoo)"
     (cd "$ROOT" && "$PYTHON" -m pre_commit run --all-files --show-diff-on-failure)
 fi
+
+say "Checking the Odoo installer (scripts/tests)"
+"$PYTHON" -m pytest "$ROOT/scripts/tests" -p no:odoo -p no:cacheprovider -q
 
 # The suite runs twice: on plain Odoo, and with the Brazilian localisation (l10n_br), whose
 # fields (CPF/CNPJ identification type, street number, IE) the connector fills when present.

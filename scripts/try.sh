@@ -6,7 +6,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-require_odoo
+ensure_odoo
 install_python_requirements requirements.txt
 ensure_postgres
 
