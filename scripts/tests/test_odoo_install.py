@@ -132,7 +132,9 @@ def test_an_existing_environment_is_reused_only_for_the_same_source(tmp_path):
 
 
 def run_lib(script, **env):
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHON"}
+    # what the caller's own run set (check-fresh.sh sets HOTMART_USE_VENV) stays out
+    ours = ("PYTHON", "HOTMART_USE_VENV", "HOTMART_VENV", "ODOO_SOURCE", "ODOO_BRANCH")
+    environment = {k: v for k, v in os.environ.items() if k not in ours}
     environment.update(env)
     return subprocess.run(
         ["bash", "-c", f"source '{SCRIPTS / 'lib.sh'}'; {script}"],
