@@ -461,22 +461,32 @@ def settlements_by_transaction(items):
     """{transaction: HotmartSettlement} from a /sales/commissions page; several affiliates or
     co-producers of one sale are added up."""
     result = {}
-    for item in _items(items, "/sales/commissions"):
-        if not isinstance(item, dict) or not _text(item.get("transaction")):
-            continue
-        shares = []
-        for entry in _list(item.get("commissions")):
-            commission = entry.get("commission") if isinstance(entry, dict) else None
-            if not isinstance(commission, dict) or commission.get("value") is None:
-                continue
-            currency = _text(commission.get("currency_value") or commission.get("currency_code"))
-            amount = _money(commission["value"], ("commission", "value"))
-            shares.append((_text(entry.get("source")).upper(), amount, currency.upper()))
+    for transaction, item in _commission_items(items):
         rate = _optional_money(item, "exchange_rate_currency_payout")
-        settlement = _settlement(shares, rate)
+        settlement = _settlement(_commission_shares(item), rate)
         if settlement:
-            result[_text(item["transaction"])] = settlement
+            result[transaction] = settlement
     return result
+
+
+def _commission_items(items):
+    """(transaction, item) of each readable item of a /sales/commissions page."""
+    for item in _items(items, "/sales/commissions"):
+        if isinstance(item, dict) and _text(item.get("transaction")):
+            yield _text(item["transaction"]), item
+
+
+def _commission_shares(item):
+    """[(source, amount, currency)] of one /sales/commissions item (both currency spellings)."""
+    shares = []
+    for entry in _list(item.get("commissions")):
+        commission = entry.get("commission") if isinstance(entry, dict) else None
+        if not isinstance(commission, dict) or commission.get("value") is None:
+            continue
+        currency = _text(commission.get("currency_value") or commission.get("currency_code"))
+        amount = _money(commission["value"], ("commission", "value"))
+        shares.append((_text(entry.get("source")).upper(), amount, currency.upper()))
+    return shares
 
 
 def parse_webhook(payload):
@@ -539,15 +549,8 @@ def price_details_by_transaction(items):
 def commissions_by_transaction(items):
     """{transaction: {source: (amount, currency)}} from a /sales/commissions page."""
     result = {}
-    for item in _items(items, "/sales/commissions"):
-        if not isinstance(item, dict) or not _text(item.get("transaction")):
-            continue
-        shares = result.setdefault(_text(item["transaction"]), {})
-        for entry in _list(item.get("commissions")):
-            commission = entry.get("commission") if isinstance(entry, dict) else None
-            if not isinstance(commission, dict) or commission.get("value") is None:
-                continue
-            currency = _text(commission.get("currency_value") or commission.get("currency_code"))
-            amount = _money(commission["value"], ("commission", "value"))
-            shares[_text(entry.get("source")).upper()] = (amount, currency.upper())
+    for transaction, item in _commission_items(items):
+        shares = result.setdefault(transaction, {})
+        for source, amount, currency in _commission_shares(item):
+            shares[source] = (amount, currency)
     return result
