@@ -112,13 +112,16 @@ install_postgres() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 }
 
-# A PostgreSQL role for the current user: Odoo refuses to run as postgres.
+# A PostgreSQL role for the current user: Odoo refuses to run as postgres. Checked the way
+# Odoo connects by default (the local socket, or PGHOST when set), without a password prompt.
 ensure_postgres_role() {
-    psql -h "${PGHOST:-127.0.0.1}" -d postgres -Atc 'select 1' >/dev/null 2>&1 && return
+    psql -w -d postgres -Atc 'select 1' >/dev/null 2>&1 && return
     if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1; then
         say "Creating a PostgreSQL role for $(whoami)"
-        su postgres -c "createuser --superuser $(whoami)" ||
+        su postgres -c "psql -Atc \"select 1 from pg_roles where rolname = '$(whoami)'\" | grep -q 1 || createuser --superuser $(whoami)" ||
             die "could not create a PostgreSQL role for $(whoami)."
+        psql -w -d postgres -Atc 'select 1' >/dev/null 2>&1 ||
+            die "PostgreSQL has a role for $(whoami) but refuses the connection: allow it in pg_hba.conf (peer or trust for local connections)."
     else
         die "PostgreSQL has no role for $(whoami): sudo -u postgres createuser --superuser $(whoami)"
     fi

@@ -508,6 +508,7 @@ class HotmartBackend(models.Model):
     def action_test_connection(self):
         """Get a token and make one cheap call; the account becomes active on success."""
         self.ensure_one()
+        self._check_hotmart_group("group_hotmart_manager")
         missing = self.sudo()._get_missing_settings()
         if missing:
             raise UserError(

@@ -158,7 +158,7 @@ class TestRoles(HotmartReceiveCase):
         self.assertFalse(any(orders.mapped("note")))
 
     def test_account_actions_check_the_role(self):
-        for method in ("action_apply_mapping", "action_receive_products"):
+        for method in ("action_apply_mapping", "action_receive_products", "action_test_connection"):
             with self.subTest(method=method), self.assertRaises(AccessError):
                 getattr(self.backend.with_user(self.user), method)()
         outsider = new_test_user(self.env, login="hm_no_role", groups="base.group_user")
