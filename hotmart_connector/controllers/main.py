@@ -59,15 +59,11 @@ class HotmartWebhookController(http.Controller):
 
     @staticmethod
     def _read_body():
-        """The body, or None when it is larger than MAX_BODY_BYTES (read no further)."""
-        httprequest = request.httprequest
-        length = httprequest.content_length
-        if length is not None and length > MAX_BODY_BYTES:
-            return None
-        # werkzeug stops a body without Content-Length (chunked) at this limit as it reads
-        httprequest.max_content_length = MAX_BODY_BYTES
+        """The body, or None when it is larger than MAX_BODY_BYTES. The route's
+        max_content_length makes werkzeug refuse a larger Content-Length before reading;
+        the length check catches a chunked body on a werkzeug that does not stop it."""
         try:
-            body = httprequest.get_data(cache=False)
+            body = request.httprequest.get_data(cache=False)
         except RequestEntityTooLarge:
             return None
         return body if len(body) <= MAX_BODY_BYTES else None

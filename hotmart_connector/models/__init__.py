@@ -1,3 +1,4 @@
+from . import hotmart_guarded_mixin
 from . import hotmart_backend
 from . import hotmart_status_mapping
 from . import hotmart_sale

@@ -1,7 +1,5 @@
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.tools import SQL
-
-from .guard import refuse_unless
 
 # One invoice, one settlement, one credit note and one reversed settlement per Hotmart sale,
 # however often runs, webhooks and clicks repeat or overlap: the database says no to a second.
@@ -9,7 +7,9 @@ HOTMART_MOVE_INDEX = "account_move_hotmart_sale_kind_uniq"
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "hotmart.guarded.mixin"]
+    _hotmart_guarded_fields = ("hotmart_sale_id", "hotmart_move_kind")
 
     hotmart_sale_id = fields.Many2one(
         "hotmart.sale",
@@ -41,23 +41,3 @@ class AccountMove(models.Model):
             )
         )
         return res
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._hotmart_check_link(vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._hotmart_check_link([vals])
-        return super().write(vals)
-
-    def _hotmart_check_link(self, vals_list):
-        refuse_unless(
-            self.env.su,
-            self,
-            vals_list,
-            ("hotmart_sale_id", "hotmart_move_kind"),
-            lambda _names: self.env._(
-                "Only the Hotmart connector links journal entries to Hotmart sales."
-            ),
-        )

@@ -2,7 +2,7 @@
 
 import logging
 
-from psycopg2 import IntegrityError, errors
+from psycopg2 import IntegrityError
 
 from odoo.exceptions import UserError, ValidationError
 
@@ -12,17 +12,13 @@ _logger = logging.getLogger(__name__)
 REFUSALS = (UserError, ValidationError, ValueError, IntegrityError)
 
 
-# A lost race shows as PostgreSQL's own serialization failure, so that whatever runs the
-# work retries it in a new transaction the way it retries any concurrent update: Odoo's HTTP
-# layer retries the request, the scheduled actions retry the batch, a webhook stays waiting.
-ConcurrentRun = errors.SerializationFailure
-
-
 def raise_concurrent_run(cr, what):
     """Abort this transaction as lost to a concurrent one, to be retried from the start.
 
-    Raised by the database itself (SQLSTATE 40001) so that the error is the genuine article
-    for every retry loop of Odoo's, and for ours.
+    Raised by the database itself (SQLSTATE 40001, a serialization failure), so that whatever
+    runs the work retries it in a new transaction as it retries any concurrent update: Odoo's
+    HTTP layer retries the request, the scheduled actions retry the batch, a webhook event
+    stays waiting.
     """
     cr.execute(
         "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = 'serialization_failure', MESSAGE = %s; END $$",

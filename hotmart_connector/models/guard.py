@@ -18,6 +18,15 @@ def as_connector(records):
     return records.sudo().with_context(connector_context(records.env))  # pylint: disable=context-overridden
 
 
+def check_hotmart_role(records, group):
+    """The caller has this Hotmart role (``group_hotmart_user``, ``group_hotmart_manager``) and
+    may see ``records``: buttons call methods that anybody can call over RPC."""
+    env = records.env
+    if not env.su and not env.user.has_group(f"hotmart_connector.{group}"):
+        raise AccessError(env._("Your Hotmart role does not allow this."))
+    records.check_access("read")
+
+
 def written_fields(model, vals_list):
     """The fields these values write, defaults given through the context included."""
     names = {name for vals in vals_list for name in vals}

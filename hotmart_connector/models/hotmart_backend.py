@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from psycopg2 import errors
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import split_every
 
 from ..hotmart.client import HotmartClient
@@ -21,7 +21,7 @@ from ..hotmart.exceptions import (
     HotmartTransientError,
 )
 from ..hotmart.records import SALE_STATUS_CODES, parse_product
-from .guard import as_connector, refuse_unless
+from .guard import as_connector, check_hotmart_role, refuse_unless
 
 _logger = logging.getLogger(__name__)
 
@@ -69,32 +69,24 @@ def is_loopback(host):
         return False
 
 
-def url_problem(url):
-    """What is wrong with ``url`` as a place to send the credentials, as a function of the
-    environment giving the message; None when it is fine (https, or http to loopback)."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
+def url_problem(env, url):
+    """What is wrong with ``url`` as a place to send the credentials, in words; None when it
+    is fine (https, or http to loopback; a scheme and a host only)."""
+    parts = urlsplit((url or "").strip())
     try:
-        host = parts.hostname
-        if parts.port is not None and not 0 < parts.port < 65536:
-            host = None
+        host = parts.hostname if parts.port is None or 0 < parts.port < 65536 else None
     except ValueError:  # a port that is not a number
         host = None
     if parts.scheme not in ("https", "http") or not host:
-        return lambda env: env._("write a full URL, such as https://developers.hotmart.com.")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        return lambda env: env._(
-            "give only the scheme and the host (and a port), such as "
-            "https://developers.hotmart.com."
-        )
-    if parts.path not in ("", "/"):
-        return lambda env: env._(
+        return env._("write a full URL, such as https://developers.hotmart.com.")
+    extra = parts.username or parts.password or parts.query or parts.fragment
+    if extra or parts.path not in ("", "/"):
+        return env._(
             "give only the scheme and the host (and a port), such as "
             "https://developers.hotmart.com."
         )
     if parts.scheme == "http" and not is_loopback(host):
-        return lambda env: env._(
+        return env._(
             "only https is allowed; plain http only to this machine (localhost, 127.0.0.1, "
             "::1), for a local sandbox."
         )
@@ -115,7 +107,8 @@ CONNECTION_FIELDS = (
 class HotmartBackend(models.Model):
     _name = "hotmart.backend"
     _description = "Hotmart Account"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "hotmart.guarded.mixin"]
+    _hotmart_guarded_fields = CONNECTOR_FIELDS
     _order = "sequence, name, id"
 
     name = fields.Char(required=True, tracking=True)
@@ -233,9 +226,10 @@ class HotmartBackend(models.Model):
         string="Keep Raw Payloads (days)",
         default=90,
         required=True,
-        help="Hotmart's raw answers hold buyers' personal data (LGPD). Once a sale is settled "
-        "(received or ignored) and this many days old, and once a webhook event is processed "
-        "and this many days old, the raw payload is blanked; the parsed fields stay.",
+        help="Hotmart's raw answers hold buyers' personal data (LGPD). The raw payload of a sale "
+        "ordered this many days ago is blanked once nothing needs it (failed sales and sales "
+        "waiting in an imported status keep it), and so is that of a webhook event processed "
+        "this many days ago; the parsed fields stay.",
     )
     team_id = fields.Many2one(
         "crm.team",
@@ -391,14 +385,14 @@ class HotmartBackend(models.Model):
     def _check_urls(self):
         for backend in self.sudo():
             for field_name in ("api_url", "auth_url"):
-                problem = url_problem(backend[field_name])
+                problem = backend[field_name] and url_problem(self.env, backend[field_name])
                 if problem:
                     raise ValidationError(
                         self.env._(
                             "Account %(name)s, %(field)s: %(problem)s",
                             name=backend.name,
                             field=backend._fields[field_name].get_description(self.env)["string"],
-                            problem=problem(self.env),
+                            problem=problem,
                         )
                     )
 
@@ -419,23 +413,22 @@ class HotmartBackend(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._check_protected_fields(vals_list)
         vals_list = [self._normalized_urls(vals) for vals in vals_list]
         backends = super().create(vals_list)
         backends.filtered(lambda b: not b.status_mapping_ids).action_add_default_statuses()
         return backends
 
     def write(self, vals):
-        self._check_protected_fields([vals])
         vals = self._normalized_urls(vals)
+        result = super().write(vals)
         if any(name in vals for name in CONNECTION_FIELDS) and "last_connection_date" not in vals:
-            vals = dict(vals, last_connection_date=False)
-        return super().write(vals)
+            # new settings must prove they work: the connector's own record, so as superuser
+            self.sudo().write({"last_connection_date": False})
+        return result
 
-    def _check_protected_fields(self, vals_list):
-        """Field groups guard reads and writes, not creation nor defaults: guard them here.
-        Only administrators say where the credentials go; only the connector says whether
-        they work."""
+    def _hotmart_check_guarded(self, vals_list):
+        """Only administrators say where the credentials go (field groups do not guard
+        creation nor defaults); only the connector says whether they work."""
         refuse_unless(
             self.env.su or self.env.user.has_group("base.group_system"),
             self,
@@ -445,17 +438,7 @@ class HotmartBackend(models.Model):
                 "Only administrators set %(fields)s of a Hotmart account.", fields=names
             ),
         )
-        refuse_unless(
-            self.env.su,
-            self,
-            vals_list,
-            CONNECTOR_FIELDS,
-            lambda names: self.env._(
-                "%(fields)s of a Hotmart account are recorded by the connector: use Test "
-                "Connection.",
-                fields=names,
-            ),
-        )
+        return super()._hotmart_check_guarded(vals_list)
 
     @staticmethod
     def _normalized_urls(vals):
@@ -508,7 +491,7 @@ class HotmartBackend(models.Model):
     def action_test_connection(self):
         """Get a token and make one cheap call; the account becomes active on success."""
         self.ensure_one()
-        self._check_hotmart_group("group_hotmart_manager")
+        check_hotmart_role(self, "group_hotmart_manager")
         missing = self.sudo()._get_missing_settings()
         if missing:
             raise UserError(
@@ -690,20 +673,12 @@ class HotmartBackend(models.Model):
     def action_receive_orders(self):
         """'Receive Orders Now': the scheduled action's work, for this account, now."""
         self.ensure_one()
-        self._check_hotmart_group("group_hotmart_user")
+        check_hotmart_role(self, "group_hotmart_user")
         if self.state != "active":
             raise UserError(self.env._("Test the connection of %(name)s first.", name=self.name))
         backend = as_connector(self)
         result = backend._receive_new_sales(origin=self.env._("Receive Orders Now"))
         return self._receive_new_sales_notification(result)
-
-    def _check_hotmart_group(self, group):
-        """The buttons of an account call methods anybody can call over RPC: check here."""
-        if not self.env.su and not self.env.user.has_group(f"hotmart_connector.{group}"):
-            raise AccessError(
-                self.env._("Your Hotmart role does not allow this on %(name)s.", name=self.name)
-            )
-        self.check_access("read")
 
     @api.model
     def _cron_receive_orders(self):
@@ -843,7 +818,6 @@ class HotmartBackend(models.Model):
                 self.env.cr.rollback()
                 self.env.invalidate_all()
                 time.sleep(random.uniform(0, 0.1 * (attempt + 1)))  # let the other run finish
-        return {}
 
     def _receive_new_sales_notification(self, result):
         message = self.env._(
@@ -878,7 +852,7 @@ class HotmartBackend(models.Model):
         differs from its sale's status follows the mapping now (a fixed mapping line, Allow
         Going Back switched on, a move refused before)."""
         self.ensure_one()
-        self._check_hotmart_group("group_hotmart_manager")
+        check_hotmart_role(self, "group_hotmart_manager")
         orders = as_connector(self.env["sale.order"])._hotmart_out_of_step(backend=self)
         result = orders._hotmart_apply_status(self.env._("Apply Mapping Now"))
         message = self.env._(
@@ -909,25 +883,19 @@ class HotmartBackend(models.Model):
         for backend in self.with_context(active_test=False).search([("id", "!=", 0)]):
             limit = backend._payload_retention_limit()
             sales = self.env["hotmart.sale"]._blank_old_payloads(backend, limit)
-            self.env.cr.execute(
-                "UPDATE hotmart_webhook_event SET payload = NULL WHERE backend_id = %s "
-                "AND payload IS NOT NULL AND state IN ('done', 'ignored') AND received_date < %s",
-                [backend.id, limit],
-            )
-            if sales or self.env.cr.rowcount:
+            events = self.env["hotmart.webhook.event"]._blank_old_payloads(backend, limit)
+            if sales or events:
                 _logger.info(
                     "Hotmart account %s: raw payloads blanked: %s sales, %s events.",
                     backend.id,
                     sales,
-                    self.env.cr.rowcount,
+                    events,
                 )
-        self.env["hotmart.sale"].invalidate_model(["payload"])
-        self.env["hotmart.webhook.event"].invalidate_model(["payload"])
 
     def action_receive_products(self):
         """Import the Hotmart catalogue: a service product per Hotmart product not known yet."""
         self.ensure_one()
-        self._check_hotmart_group("group_hotmart_manager")
+        check_hotmart_role(self, "group_hotmart_manager")
         Template = as_connector(self.env["product.template"])
         created = known = 0
         try:

@@ -4,7 +4,7 @@ import logging
 from psycopg2 import errors
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import (
@@ -15,7 +15,7 @@ from ..hotmart.records import (
     without_nul,
 )
 from .bulk import raise_concurrent_run
-from .guard import as_connector
+from .guard import as_connector, check_hotmart_role
 
 _logger = logging.getLogger(__name__)
 
@@ -299,7 +299,9 @@ class HotmartSale(models.Model):
             "AND NOT (state = 'pending' AND status = ANY(%s))",
             [backend.id, limit, list(backend._importable_statuses())],
         )
-        return self.env.cr.rowcount
+        blanked = self.env.cr.rowcount
+        self.invalidate_model(["payload"])
+        return blanked
 
     def _write_changes(self, values):
         """Write only what differs: re-reading an unchanged sale costs no UPDATE."""
@@ -396,9 +398,7 @@ class HotmartSale(models.Model):
 
     def _check_receive_access(self):
         """Hotmart users act on the sales they can see; the connector writes for them."""
-        if not self.env.user.has_group("hotmart_connector.group_hotmart_user"):
-            raise AccessError(self.env._("Only Hotmart users can act on Hotmart sales."))
-        self.check_access("read")
+        check_hotmart_role(self, "group_hotmart_user")
 
     def _receive(self, origin):
         """Make sale orders of these sales; returns {'received', 'already', 'failed'} sales.

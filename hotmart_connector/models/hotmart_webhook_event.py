@@ -7,13 +7,12 @@ from datetime import timedelta
 from psycopg2 import errors
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import split_every
 
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import parse_webhook
-from .bulk import ConcurrentRun
-from .guard import as_connector
+from .guard import as_connector, check_hotmart_role
 
 _logger = logging.getLogger(__name__)
 
@@ -123,6 +122,20 @@ class HotmartWebhookEvent(models.Model):
             # the same event delivered twice at once: the other delivery stored it
             return self.search(same_event, limit=1), False
 
+    @api.model
+    def _blank_old_payloads(self, backend, limit):
+        """Blank the bodies of ``backend``'s events processed (done or ignored) and received
+        before ``limit``; failed ones stay for a person. Returns how many."""
+        self.flush_model()
+        self.env.cr.execute(
+            "UPDATE hotmart_webhook_event SET payload = NULL WHERE backend_id = %s "
+            "AND payload IS NOT NULL AND state IN ('done', 'ignored') AND received_date < %s",
+            [backend.id, limit],
+        )
+        blanked = self.env.cr.rowcount
+        self.invalidate_model(["payload"])
+        return blanked
+
     # ------------------------------------------------------------------ processing
 
     @api.model
@@ -147,7 +160,7 @@ class HotmartWebhookEvent(models.Model):
         try:
             with self.env.cr.savepoint():
                 self._process()
-        except (errors.TransactionRollbackError, ConcurrentRun) as error:
+        except errors.TransactionRollbackError as error:
             # a run on the same sale, buyer or product won: process again in a new transaction
             _logger.info("Hotmart webhook event %s clashed with a run: %s", self.event_uid, error)
             self.error = self.env._(
@@ -226,9 +239,7 @@ class HotmartWebhookEvent(models.Model):
     def action_process_again(self):
         """Process failed or ignored events again, now (Hotmart users may). A processed event
         is not applied twice: a later status sync may have moved its sale on since."""
-        if not self.env.user.has_group("hotmart_connector.group_hotmart_user"):
-            raise AccessError(self.env._("Only Hotmart users can process Hotmart events."))
-        self.check_access("read")
+        check_hotmart_role(self, "group_hotmart_user")
         events = as_connector(self).filtered(
             lambda e: (
                 e.state in ("failed", "ignored", "pending")

@@ -3,7 +3,6 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from .bulk import create_isolated
-from .guard import refuse_unless
 
 # One product per Hotmart product and company (or shared): two runs creating the same new
 # product at once collide here, and the one that loses is retried.
@@ -11,7 +10,10 @@ HOTMART_PRODUCT_INDEX = "product_template_hotmart_product_uniq"
 
 
 class ProductTemplate(models.Model):
-    _inherit = "product.template"
+    _name = "product.template"
+    _inherit = ["product.template", "hotmart.guarded.mixin"]
+    # which product a Hotmart product's sales use
+    _hotmart_guarded_fields = ("hotmart_product_id",)
 
     hotmart_product_id = fields.Char(
         string="Hotmart Product ID",
@@ -20,28 +22,12 @@ class ProductTemplate(models.Model):
         help="Hotmart's numeric product id: sales of this Hotmart product use this product.",
     )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._hotmart_check_product_id(vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._hotmart_check_product_id([vals])
-        return super().write(vals)
-
-    def _hotmart_check_product_id(self, vals_list):
-        """Which product a Hotmart product's sales use is a Hotmart manager's choice."""
+    def _hotmart_guard_allows(self):
         user = self.env.user
-        refuse_unless(
-            self.env.su
+        return (
+            super()._hotmart_guard_allows()
             or user.has_group("hotmart_connector.group_hotmart_manager")
-            or user.has_group("base.group_system"),
-            self,
-            vals_list,
-            ("hotmart_product_id",),
-            lambda _names: self.env._(
-                "Only Hotmart managers link products to Hotmart products (Hotmart Product ID)."
-            ),
+            or user.has_group("base.group_system")
         )
 
     def init(self):

@@ -6,7 +6,6 @@ from odoo import api, fields, models
 from odoo.tools.sql import create_unique_index
 
 from .bulk import create_isolated
-from .guard import refuse_unless
 
 # One contact per Hotmart buyer e-mail: two runs creating the same new buyer at once collide
 # here, and the one that loses is retried (and then finds the other's contact).
@@ -59,7 +58,10 @@ def valid_document(buyer):
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "hotmart.guarded.mixin"]
+    # whose orders a contact gets, as superuser
+    _hotmart_guarded_fields = ("hotmart_buyer_ucode", "hotmart_buyer_email")
 
     hotmart_buyer_ucode = fields.Char(
         string="Hotmart Buyer Code",
@@ -76,28 +78,9 @@ class ResPartner(models.Model):
         "the same buyer find it, even if its e-mail is changed.",
     )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._hotmart_check_anchors(vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._hotmart_check_anchors([vals])
-        return super().write(vals)
-
-    def _hotmart_check_anchors(self, vals_list):
-        """The buyer code and e-mail decide whose orders a contact gets, as superuser: the
-        connector sets them (an administrator may, when merging contacts)."""
-        refuse_unless(
-            self.env.su or self.env.user.has_group("base.group_system"),
-            self,
-            vals_list,
-            ("hotmart_buyer_ucode", "hotmart_buyer_email"),
-            lambda names: self.env._(
-                "Only the Hotmart connector or an administrator sets %(fields)s on contacts.",
-                fields=names,
-            ),
-        )
+    def _hotmart_guard_allows(self):
+        # an administrator merging contacts carries them over
+        return super()._hotmart_guard_allows() or self.env.user.has_group("base.group_system")
 
     def init(self):
         res = super().init()

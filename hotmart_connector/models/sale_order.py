@@ -4,7 +4,6 @@ from odoo import api, fields, models
 from odoo.tools import float_round
 
 from .bulk import REFUSALS, create_isolated, reason_of
-from .guard import refuse_unless
 
 _logger = logging.getLogger(__name__)
 
@@ -12,7 +11,7 @@ _logger = logging.getLogger(__name__)
 STATE_RANK = {"draft": 0, "sale": 1, "done": 2, "cancel": 3}
 # Quiet ORM work: the connector writes its own chatter lines, one per order and change.
 QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
-# Written by the connector only: they decide which Hotmart sale an order follows.
+# Written by the connector only: they decide which Hotmart sale an order follows, and how.
 CONNECTOR_FIELDS = (
     "hotmart_sale_id",
     "hotmart_transaction",
@@ -26,7 +25,9 @@ CONNECTOR_FIELDS = (
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "hotmart.guarded.mixin"]
+    _hotmart_guarded_fields = CONNECTOR_FIELDS
 
     hotmart_sale_id = fields.Many2one(
         "hotmart.sale", readonly=True, copy=False, index="btree_not_null"
@@ -81,28 +82,6 @@ class SaleOrder(models.Model):
             "A Hotmart sale can have only one sale order.",
         ),
     ]
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._hotmart_check_connector_fields(vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._hotmart_check_connector_fields([vals])
-        return super().write(vals)
-
-    def _hotmart_check_connector_fields(self, vals_list):
-        """Only the connector binds an order to a Hotmart sale: a binding steers what it does
-        to the order later, as superuser."""
-        refuse_unless(
-            self.env.su,
-            self,
-            vals_list,
-            CONNECTOR_FIELDS,
-            lambda names: self.env._(
-                "Only the Hotmart connector writes %(fields)s on sale orders.", fields=names
-            ),
-        )
 
     def _prepare_confirmation_values(self):
         values = super()._prepare_confirmation_values()
