@@ -20,6 +20,7 @@
         "views/hotmart_webhook_event_views.xml",
         "views/sale_order_views.xml",
         "views/hotmart_settlement_views.xml",
+        "views/hotmart_subscription_views.xml",
         "views/hotmart_menus.xml",
     ],
     "application": True,

@@ -10,7 +10,7 @@ import re
 import time
 import weakref
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -31,6 +31,7 @@ _logger = logging.getLogger(__name__)
 TOKEN_PATH = "/security/oauth/token"
 SALES_PATH = "/payments/api/v1/sales/"
 PRODUCTS_PATH = "/products/api/v1/products"
+SUBSCRIPTIONS_PATH = "/payments/api/v1/subscriptions"
 MAX_PAGE_SIZE = 500
 MIN_WINDOW_MS = 60 * 1000  # a 502 on a window shorter than this is not split further
 _ECHOED_TOKEN = re.compile(r"(token\s*[:=]\s*)\S+", re.IGNORECASE)
@@ -445,6 +446,15 @@ class HotmartClient:
 
     def products(self, **filters):
         return self.iter_pages(PRODUCTS_PATH, filters)
+
+    def subscriptions(self, **filters):
+        """Pages of subscriptions (filters: product_id, status, subscriber_code...)."""
+        return self.iter_pages(SUBSCRIPTIONS_PATH, filters)
+
+    def subscription_purchases(self, subscriber_code):
+        """The charges of one subscription: for the rare sale its buyer and product leave
+        ambiguous (one buyer subscribed twice to a product), never one call per sale."""
+        return self.get(f"{SUBSCRIPTIONS_PATH}/{quote(subscriber_code, safe='')}/purchases")
 
     def for_each_status(self, pages_method, statuses, date_from, date_to, **filters):
         """(status, page) for every status in turn: Hotmart filters one status per call."""

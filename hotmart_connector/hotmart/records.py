@@ -120,6 +120,7 @@ class HotmartSale:
     recurrence_number: int = 1
     subscriber_code: str = ""
     subscription_status: str = ""
+    plan_name: str = ""
     warranty_expire_date: datetime | None = None
     buyer: HotmartBuyer = field(default_factory=HotmartBuyer)
     source: str = "rest"
@@ -403,6 +404,7 @@ def parse_webhook_sale(event_name, data):
         ),
         subscriber_code=_text(_dig(subscription, "subscriber", "code")),
         subscription_status=_text(subscription.get("status")),
+        plan_name=_text(_dig(subscription, "plan", "name")),
         warranty_expire_date=parse_datetime(_dig(data, "product", "warranty_date")),
         buyer=_webhook_buyer(data),
         source="webhook",

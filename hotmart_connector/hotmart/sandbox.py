@@ -2,7 +2,8 @@
 """A local Hotmart sandbox: a DEVELOPMENT STAND-IN for Hotmart's API, not Hotmart.
 
 It answers on loopback like Hotmart does for the calls the connector makes (OAuth token,
-sales history, sales users, price details, products), with generated but realistic sales
+sales history, sales users, price details, commissions, products, subscriptions and
+their charges), with generated but realistic sales
 (BRL, USD, EUR and other currencies; CPF, CNPJ and foreign buyers; repeat buyers; every
 status), cursor pages, rate-limit headers and optional, seeded fault injection. The try-it
 command, the end-to-end tests and the benchmarks run against it. Standard library only.
@@ -35,6 +36,8 @@ DEFAULT_HOTTOK = "sandbox-hottok"
 DEFAULT_STATUSES = ("APPROVED", "COMPLETE")  # what Hotmart returns without transaction_status
 MAX_RESULTS = 500
 RATE_LIMIT = 500  # calls per minute per credential
+DAY_MS = 86400000
+HOUR_MS = 3600000
 
 # weights of the statuses generated: mostly paid sales, every status present
 STATUS_WEIGHTS = {
@@ -157,9 +160,11 @@ class SandboxData:
         self.currency_weights = currencies or CURRENCY_WEIGHTS
         self.buyers = []
         self.sales = {}
+        self.subscriptions = {}
         self._lock = threading.Lock()
         for index in range(sales):
             self.add_sale(index)
+        self.derive_subscriptions(random.Random(seed + 1))
 
     def _buyer(self):
         rng = self.rng
@@ -237,6 +242,102 @@ class SandboxData:
             sale.update(overrides)
             self.sales[sale["transaction"]] = sale
             return sale
+
+    def derive_subscriptions(self, rng):
+        """One subscription per buyer and subscription product, its charges the sales of
+        that pair a month apart, numbered on from the first charge's recurrence number. A
+        pair with more charges than months in the period subscribed more than once."""
+        groups = {}
+        for sale in sorted(self.sales.values(), key=lambda s: (s["order_date"], s["transaction"])):
+            if sale["is_subscription"]:
+                groups.setdefault((sale["buyer"]["ucode"], sale["product"]["id"]), []).append(sale)
+        period_ms = epoch_ms(self.now) - epoch_ms(self.start)
+        per_subscription = max(1, (period_ms - 2 * HOUR_MS) // (MONTHLY_PLAN["days"] * DAY_MS) + 1)
+        chunks = [
+            sales[i : i + per_subscription]
+            for sales in groups.values()
+            for i in range(0, len(sales), per_subscription)
+        ]
+        for number, charges in enumerate(chunks, start=1):
+            yearly = len(charges) == 1 and rng.random() < 0.2
+            plan = YEARLY_PLAN if yearly else MONTHLY_PLAN
+            first_number = charges[0]["recurrency_number"]
+            code = f"SBX{number:05d}"
+            span = (len(charges) - 1) * plan["days"] * DAY_MS
+            # one charge a period, all of them inside the sandbox's period
+            last_date = min(
+                max(charges[-1]["order_date"], epoch_ms(self.start) + span + HOUR_MS),
+                epoch_ms(self.now) - HOUR_MS,
+            )
+            for offset, sale in enumerate(charges):
+                sale["recurrency_number"] = first_number + offset
+                sale["subscriber_code"] = code
+                sale["plan"] = {"id": plan["id"], "name": plan["name"]}
+                sale["order_date"] = last_date - (len(charges) - 1 - offset) * plan["days"] * DAY_MS
+                sale["approved_date"] = sale["order_date"] + 60000
+                if yearly:
+                    sale["price"] = round(sale["price"] * YEARLY_PLAN["price_factor"], 2)
+            last = charges[-1]
+            start = charges[0]["order_date"] - (first_number - 1) * plan["days"] * DAY_MS
+            self.subscriptions[code] = {
+                "subscriber_code": code,
+                "subscription_id": 4100000 + number,
+                "plan": plan,
+                "product": charges[0]["product"],
+                "buyer": charges[0]["buyer"],
+                "price": last["price"],
+                "currency": last["currency"],
+                "accession_date": start,
+                "status": subscription_status(last),
+                "date_next_charge": last["order_date"] + plan["days"] * DAY_MS,
+                "end_accession_date": None,
+                "transaction": charges[0]["transaction"]
+                if first_number == 1
+                else f"HP8{number:012d}",
+                "charges": [sale["transaction"] for sale in charges],
+            }
+
+    def change_subscription(self, code, change):
+        """Cancel a subscription, switch its plan or move its next charge; returns the
+        subscription and the webhook event Hotmart sends for the change."""
+        with self._lock:
+            subscription = self.subscriptions[code]
+            now = epoch_ms(datetime.now(timezone.utc))
+            if change.get("action") == "cancel":
+                subscription["status"] = change.get("status") or "CANCELLED_BY_CUSTOMER"
+                subscription["end_accession_date"] = now
+                return subscription, subscription_cancellation_event(subscription, now)
+            if change.get("action") == "switch_plan":
+                plan = YEARLY_PLAN if change.get("plan") == "yearly" else MONTHLY_PLAN
+                subscription["plan"] = plan
+                factor = plan["price_factor"]
+                base = next(p[2] for p in PRODUCTS if p[0] == subscription["product"]["id"])
+                subscription["price"] = round(
+                    base * PRICE_FACTOR[subscription["currency"]] * factor, 2
+                )
+                return subscription, switch_plan_event(subscription, now)
+            if change.get("action") == "charge_date":
+                subscription["date_next_charge"] = int(change["date_next_charge"])
+                return subscription, charge_date_event(subscription, now)
+        raise KeyError("action")
+
+    def select_subscriptions(self, params):
+        start = int(params.get("accession_date") or 0)
+        end = int(params.get("end_accession_date") or 2**62)
+        with self._lock:
+            subscriptions = list(self.subscriptions.values())
+        return [
+            s
+            for s in subscriptions
+            if (not params.get("product_id") or str(s["product"]["id"]) == params["product_id"])
+            and (not params.get("status") or s["status"] == params["status"])
+            and (
+                not params.get("subscriber_code")
+                or s["subscriber_code"] == params["subscriber_code"]
+            )
+            and (not params.get("transaction") or s["transaction"] == params["transaction"])
+            and start <= s["accession_date"] <= end
+        ]
 
     def set_status(self, transaction, status):
         with self._lock:
@@ -456,8 +557,170 @@ def webhook_event(sale):
                 "recurrence_number": sale["recurrency_number"],
             },
             "commissions": webhook_commissions(sale),
+            **subscription_block(sale),
         },
     }
+
+
+def subscription_block(sale):
+    """A purchase webhook's ``subscription``, for a charge of a subscription."""
+    if not sale.get("subscriber_code"):
+        return {}
+    return {
+        "subscription": {
+            "status": "ACTIVE" if sale["status"] in ("APPROVED", "COMPLETE") else "DELAYED",
+            "plan": sale["plan"],
+            "subscriber": {"code": sale["subscriber_code"]},
+        }
+    }
+
+
+MONTHLY_PLAN = {"id": 1038897, "name": "Plano Mensal", "days": 30, "price_factor": 1}
+YEARLY_PLAN = {"id": 1038898, "name": "Plano Anual", "days": 365, "price_factor": 10}
+SUBSCRIPTIONS_PATH = "/payments/api/v1/subscriptions"
+
+
+def subscription_status(last_charge):
+    """The subscription status Hotmart shows after its last charge."""
+    status, first = last_charge["status"], last_charge["recurrency_number"] == 1
+    if status in ("APPROVED", "COMPLETE", "PROTESTED", "PARTIALLY_REFUNDED"):
+        return "ACTIVE"
+    if status in ("CANCELLED", "REFUNDED", "CHARGEBACK"):
+        return "CANCELLED_BY_CUSTOMER"
+    if status == "OVERDUE":
+        return "OVERDUE"
+    if status in ("BLOCKED", "NO_FUNDS", "EXPIRED"):
+        return "INACTIVE" if first else "OVERDUE"
+    return "STARTED" if first else "DELAYED"
+
+
+def subscription_item(subscription):
+    """An item of the subscriptions pages, shaped as Hotmart's."""
+    plan = subscription["plan"]
+    cancelled = subscription["status"].startswith("CANCELLED")
+    return {
+        "subscriber_code": subscription["subscriber_code"],
+        "subscription_id": subscription["subscription_id"],
+        "status": subscription["status"],
+        "accession_date": subscription["accession_date"],
+        "end_accession_date": subscription["end_accession_date"] if cancelled else None,
+        "request_date": subscription["accession_date"],
+        "date_next_charge": None if cancelled else subscription["date_next_charge"],
+        "trial": False,
+        "transaction": subscription["transaction"],
+        "plan": {
+            "name": plan["name"],
+            "id": plan["id"],
+            "recurrency_period": plan["days"],
+            "max_charge_cycles": 0,
+        },
+        "product": subscription["product"],
+        "price": {"value": subscription["price"], "currency_code": subscription["currency"]},
+        "subscriber": {k: subscription["buyer"][k] for k in ("name", "email", "ucode")},
+    }
+
+
+def _event(name, data, now):
+    return {
+        "id": str(uuid.uuid4()),
+        "creation_date": now,
+        "event": name,
+        "version": "2.0.0",
+        "data": data,
+    }
+
+
+def subscription_cancellation_event(subscription, now):
+    buyer = subscription["buyer"]
+    return _event(
+        "SUBSCRIPTION_CANCELLATION",
+        {
+            "date_next_charge": subscription["date_next_charge"],
+            "product": subscription["product"],
+            "actual_recurrence_value": subscription["price"],
+            "subscriber": {
+                "code": subscription["subscriber_code"],
+                "name": buyer["name"],
+                "email": buyer["email"],
+            },
+            "subscription": {
+                "id": subscription["subscription_id"],
+                "plan": {"id": subscription["plan"]["id"], "name": subscription["plan"]["name"]},
+            },
+            "cancellation_date": now,
+        },
+        now,
+    )
+
+
+def switch_plan_event(subscription, now):
+    current = subscription["plan"]
+    plans = [
+        {
+            "id": plan["id"],
+            "name": plan["name"],
+            "recurrency_period": plan["days"],
+            "offer": {"key": f"sandbox{plan['id']}"},
+            "current": plan is current,
+        }
+        for plan in (MONTHLY_PLAN, YEARLY_PLAN)
+    ]
+    for plan in plans:
+        if plan["current"]:
+            plan["price"] = {
+                "value": subscription["price"],
+                "currency_code": subscription["currency"],
+            }
+    return _event(
+        "SWITCH_PLAN",
+        {
+            "switch_plan_date": now,
+            "subscription": {
+                "subscriber_code": subscription["subscriber_code"],
+                "status": subscription["status"],
+                "user": {"email": subscription["buyer"]["email"]},
+                "product": subscription["product"],
+            },
+            "plans": plans,
+        },
+        now,
+    )
+
+
+def charge_date_event(subscription, now):
+    buyer = subscription["buyer"]
+    return _event(
+        "UPDATE_SUBSCRIPTION_CHARGE_DATE",
+        {
+            "subscriber": {
+                "code": subscription["subscriber_code"],
+                "name": buyer["name"],
+                "email": buyer["email"],
+            },
+            "product": subscription["product"],
+            "plan": {"id": subscription["plan"]["id"], "name": subscription["plan"]["name"]},
+            "subscription": {
+                "status": subscription["status"],
+                "date_next_charge": subscription["date_next_charge"],
+            },
+        },
+        now,
+    )
+
+
+def subscription_purchases(subscription, sales):
+    """``/subscriptions/{code}/purchases``: the charges of one subscription."""
+    return [
+        {
+            "transaction": sale["transaction"],
+            "approved_date": sale["approved_date"],
+            "status": sale["status"],
+            "recurrency_number": sale["recurrency_number"],
+            "price": {"value": sale["price"], "currency_code": sale["currency"]},
+            "payment_type": sale["payment_type"],
+        }
+        for sale in (sales[t] for t in subscription["charges"])
+    ]
 
 
 SALES_ENDPOINTS = {
@@ -556,11 +819,17 @@ class HotmartSandbox:
 
     def send_webhook(self, sale):
         """POST the sale's status event to the configured webhook URL; returns the HTTP status."""
-        if not self.webhook_url or sale["status"] not in STATUS_EVENTS:
+        if sale["status"] not in STATUS_EVENTS:
+            return None
+        return self.send_event(webhook_event(sale))
+
+    def send_event(self, event):
+        """POST a webhook event to the configured webhook URL; returns the HTTP status."""
+        if not self.webhook_url:
             return None
         request = urllib.request.Request(
             self.webhook_url,
-            data=json.dumps(webhook_event(sale)).encode(),
+            data=json.dumps(event).encode(),
             headers={"Content-Type": "application/json", "X-HOTMART-HOTTOK": self.hottok},
             method="POST",
         )
@@ -607,6 +876,8 @@ class HotmartSandbox:
                     return self.token(parse_qs(url.query))
                 if url.path.startswith("/sandbox/sales/"):
                     return self.change_sale(url.path.rsplit("/", 1)[-1])
+                if url.path.startswith("/sandbox/subscriptions/"):
+                    return self.change_subscription(url.path.rsplit("/", 1)[-1])
                 if url.path == "/sandbox/webhook":
                     return self.configure_webhook()
                 return self.reply(404, {"error": "not_found"})
@@ -619,7 +890,9 @@ class HotmartSandbox:
                     return self.reply(
                         200, {"calls": dict(sandbox.calls), "sales": len(sandbox.data.sales)}
                     )
-                if url.path not in SALES_ENDPOINTS and url.path != "/products/api/v1/products":
+                if url.path not in SALES_ENDPOINTS and not url.path.startswith(
+                    ("/products/api/v1/products", SUBSCRIPTIONS_PATH)
+                ):
                     return self.reply(404, {"error": "not_found"})
                 auth = self.headers.get("Authorization", "")
                 if not auth.startswith("Bearer ") or auth[7:] not in sandbox.tokens:
@@ -656,6 +929,21 @@ class HotmartSandbox:
                         for pid, name, _price, subscription in PRODUCTS
                     ]
                     return self.page(items, params, headers)
+                if url.path == SUBSCRIPTIONS_PATH:
+                    items = [
+                        subscription_item(s) for s in sandbox.data.select_subscriptions(params)
+                    ]
+                    return self.page(items, params, headers)
+                if url.path.startswith(SUBSCRIPTIONS_PATH + "/"):
+                    code = url.path[len(SUBSCRIPTIONS_PATH) + 1 :].split("/")[0]
+                    subscription = sandbox.data.subscriptions.get(code)
+                    if not subscription or not url.path.endswith("/purchases"):
+                        return self.reply(404, {"error": "not_found"}, headers)
+                    return self.reply(
+                        200, subscription_purchases(subscription, sandbox.data.sales), headers
+                    )
+                if url.path not in SALES_ENDPOINTS:
+                    return self.reply(404, {"error": "not_found"}, headers)
                 sales = sandbox.data.select(params)
                 return self.page([SALES_ENDPOINTS[url.path](s) for s in sales], params, headers)
 
@@ -737,6 +1025,17 @@ class HotmartSandbox:
                 delivered = sandbox.send_webhook(sale)
                 answer = {"transaction": sale["transaction"], "status": sale["status"]}
                 return self.reply(200, dict(answer, webhook_status=delivered))
+
+            def change_subscription(self, code):
+                """Cancel, switch plan or move the next charge ({"action": "cancel" |
+                "switch_plan" | "charge_date", ...}), and send its webhook."""
+                try:
+                    subscription, event = sandbox.data.change_subscription(code, self.read_json())
+                except (ValueError, KeyError, TypeError):
+                    return self.reply(400, {"error": "give a known subscriber code and a change"})
+                delivered = sandbox.send_event(event)
+                answer = {"subscriber_code": code, "status": subscription["status"]}
+                return self.reply(200, dict(answer, event=event, webhook_status=delivered))
 
             def configure_webhook(self):
                 try:

@@ -10,3 +10,7 @@ from . import account_move
 from . import account_journal
 from . import hotmart_backend_accounting
 from . import hotmart_sale_accounting
+from . import hotmart_subscription
+from . import hotmart_sale_subscription
+from . import hotmart_backend_subscription
+from . import hotmart_subscription_month

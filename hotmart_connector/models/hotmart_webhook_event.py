@@ -8,16 +8,23 @@ from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import split_every
+from odoo.tools import format_date, split_every
 
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import parse_webhook
+from ..hotmart.subscriptions import SUBSCRIPTION_EVENTS, parse_subscription_event
 from .guard import as_connector, check_hotmart_role
 
 _logger = logging.getLogger(__name__)
 
 PROCESS_BATCH = 100
 RETRY_DELAY_SECONDS = 10
+# What each subscription event tells of, and the date that says when it was last told.
+SUBSCRIPTION_EVENT_ASPECTS = {
+    "SUBSCRIPTION_CANCELLATION": "status_date",
+    "SWITCH_PLAN": "plan_date",
+    "UPDATE_SUBSCRIPTION_CHARGE_DATE": "next_charge_said_date",
+}
 
 
 def advisory_key(*parts):
@@ -48,6 +55,9 @@ class HotmartWebhookEvent(models.Model):
     payload = fields.Text(readonly=True, help="The body exactly as Hotmart sent it.")
     sale_id = fields.Many2one("hotmart.sale", readonly=True, index="btree_not_null")
     sale_order_id = fields.Many2one(related="sale_id.sale_order_id", string="Sale Order")
+    subscription_id = fields.Many2one(
+        "hotmart.subscription", readonly=True, index="btree_not_null", ondelete="set null"
+    )
     state = fields.Selection(
         [
             ("pending", "To Process"),
@@ -184,6 +194,9 @@ class HotmartWebhookEvent(models.Model):
             )
         payload = json.loads(self.payload)
         event = parse_webhook(payload)
+        if event.event in SUBSCRIPTION_EVENTS:
+            self._process_subscription_event(event, payload.get("data"))
+            return
         if not event.sale:
             self.write(
                 {
@@ -234,6 +247,55 @@ class HotmartWebhookEvent(models.Model):
             )
         else:
             values["result"] = self.env._("Sale stored; its status is not imported as an order.")
+        self.write(values)
+
+    def _process_subscription_event(self, event, data):
+        """Apply a cancellation, plan switch or new charge date to its subscription, unless
+        Hotmart said something newer of the same thing already."""
+        record = parse_subscription_event(event.event, data)
+        backend = self.backend_id.sudo()
+        self.env.cr.execute(
+            "SELECT pg_advisory_xact_lock(%s)",
+            [advisory_key("hotmart-subscription", backend.id, record.subscriber_code)],
+        )
+        Subscription = self.env["hotmart.subscription"].sudo()
+        known = Subscription.search(
+            [("backend_id", "=", backend.id), ("subscriber_code", "=", record.subscriber_code)]
+        )
+        said_at = event.creation_date.replace(tzinfo=None) if event.creation_date else False
+        stale = bool(said_at) and known._said_before(
+            said_at, SUBSCRIPTION_EVENT_ASPECTS[event.event]
+        )
+        cause = self.env._("webhook %(event)s", event=event.event)
+        subscription = Subscription._hotmart_store(backend, [record], said_at, cause).get(
+            record.subscriber_code
+        )
+        if not subscription:
+            raise UserError(
+                self.env._(
+                    "Subscription %(code)s could not be stored: see the server log.",
+                    code=record.subscriber_code,
+                )
+            )
+        values = {"subscription_id": subscription.id, "state": "done", "error": False}
+        if stale:
+            values.update(
+                state="ignored",
+                result=self.env._(
+                    "Older than what Hotmart said of subscription %(code)s since: nothing changed.",
+                    code=subscription.subscriber_code,
+                ),
+            )
+        else:
+            values["result"] = self.env._(
+                "Subscription %(code)s is %(status)s, plan %(plan)s, next charge %(date)s.",
+                code=subscription.subscriber_code,
+                status=dict(subscription._fields["status"]._description_selection(self.env)).get(
+                    subscription.status, subscription.status or "?"
+                ),
+                plan=subscription.plan_name or "?",
+                date=format_date(self.env, subscription.date_next_charge) or "?",
+            )
         self.write(values)
 
     def action_process_again(self):

@@ -78,6 +78,27 @@ class ResPartner(models.Model):
         "the same buyer find it, even if its e-mail is changed.",
     )
 
+    hotmart_subscription_ids = fields.One2many(
+        "hotmart.subscription", "partner_id", string="Hotmart Subscriptions", readonly=True
+    )
+    hotmart_subscription_count = fields.Integer(compute="_compute_hotmart_subscription_count")
+
+    def _compute_hotmart_subscription_count(self):
+        Subscription = self.env["hotmart.subscription"]
+        readable = Subscription.has_access("read")
+        for partner in self:
+            partner.hotmart_subscription_count = (
+                readable and partner._origin.id
+            ) and Subscription.search_count([("partner_id", "child_of", partner._origin.id)])
+
+    def action_view_hotmart_subscriptions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "hotmart_connector.hotmart_subscription_action"
+        )
+        action["domain"] = [("partner_id", "child_of", self.id)]
+        return action
+
     def _hotmart_guard_allows(self):
         # an administrator merging contacts carries them over
         return super()._hotmart_guard_allows() or self.env.user.has_group("base.group_system")

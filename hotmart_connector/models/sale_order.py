@@ -21,6 +21,8 @@ CONNECTOR_FIELDS = (
     "hotmart_currency_id",
     "hotmart_applied_status",
     "hotmart_refused_status",
+    "hotmart_subscription_id",
+    "hotmart_recurrence_number",
 )
 
 
@@ -40,6 +42,18 @@ class SaleOrder(models.Model):
     )
     hotmart_backend_id = fields.Many2one(
         related="hotmart_sale_id.backend_id", string="Hotmart Account", store=True
+    )
+    hotmart_subscription_id = fields.Many2one(
+        related="hotmart_sale_id.subscription_id",
+        string="Hotmart Subscription",
+        store=True,
+        index="btree_not_null",
+    )
+    hotmart_recurrence_number = fields.Integer(
+        related="hotmart_sale_id.recurrence_number",
+        string="Hotmart Recurrence",
+        store=True,
+        help="Which charge of its subscription this order is (1 for the first).",
     )
     hotmart_amount = fields.Monetary(
         string="Paid on Hotmart",

@@ -4,9 +4,13 @@ from . import test_faults
 from . import test_fuzz
 from . import test_hotmart_backend
 from . import test_i18n
+from . import test_money
 from . import test_receive
 from . import test_records
 from . import test_sandbox_e2e
+from . import test_secret_logs
 from . import test_status_sync
+from . import test_subscriptions
 from . import test_test_connection
+from . import test_trust
 from . import test_webhook

@@ -165,3 +165,36 @@ class TestSandboxReceiving(HotmartCase):
         self.assertAlmostEqual(balance, sum(sales.mapped("net_amount")), places=2)
         pages = self.sandbox.calls["/payments/api/v1/sales/commissions"]
         self.assertLessEqual(pages, 4, "commissions are read by pages, one per status here")
+
+    def test_every_subscription_charge_is_linked_with_its_recurrence(self):
+        """Charges arrive by REST without subscriber code: each finds its subscription by
+        buyer and product, pages only, and its order carries the recurrence number."""
+        Backend = self.env["hotmart.backend"]
+        Backend._cron_receive_orders()
+        Backend._cron_sync_subscriptions()
+        data = self.sandbox.data
+        subscriptions = self.env["hotmart.subscription"].search(
+            [("backend_id", "=", self.backend.id)]
+        )
+        self.assertEqual(set(subscriptions.mapped("subscriber_code")), set(data.subscriptions))
+        for subscription in subscriptions:
+            raw = data.subscriptions[subscription.subscriber_code]
+            self.assertEqual(subscription.status, raw["status"])
+            self.assertEqual(subscription.period_days, raw["plan"]["days"])
+        charges = self.env["hotmart.sale"].search(
+            [("backend_id", "=", self.backend.id), ("is_subscription", "=", True)]
+        )
+        self.assertGreater(len(charges), 20)
+        for charge in charges:
+            raw = data.sales[charge.transaction]
+            self.assertEqual(charge.subscription_id.subscriber_code, raw["subscriber_code"])
+            if charge.sale_order_id:
+                order = charge.sale_order_id
+                self.assertEqual(order.hotmart_subscription_id, charge.subscription_id)
+                self.assertEqual(order.hotmart_recurrence_number, raw["recurrency_number"])
+                self.assertEqual(order.partner_id, charge.subscription_id.partner_id)
+        subscriptions_calls = self.sandbox.calls.get("/payments/api/v1/subscriptions", 0)
+        self.assertLessEqual(subscriptions_calls, 3, "pages only, never a call per sale")
+        yearly = subscriptions.filtered(lambda s: s.period_days == 365 and s.status == "ACTIVE")
+        self.assertTrue(yearly)
+        self.assertAlmostEqual(yearly[0].recurring_amount, yearly[0].price / 12, delta=0.01)

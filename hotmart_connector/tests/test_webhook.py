@@ -237,12 +237,23 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         self.assertEqual(len(self.events()), 4)
         self.assertEqual(self.post("{not json").json(), {"status": "duplicate"})
 
-    def test_subscription_events_are_kept_for_reference(self):
+    def test_subscription_cancellation_cancels_the_subscription(self):
         self.post(load_fixture("webhook_subscription_cancellation.json"))
         self.process()
         event = self.events()
+        self.assertEqual(event.state, "done", event.error)
+        self.assertEqual(event.subscription_id.subscriber_code, "9GYG4EOB")
+        self.assertEqual(event.subscription_id.status, "CANCELLED_BY_CUSTOMER")
+        self.assertEqual(event.subscription_id.partner_id.email, "ana.souza@example.com")
+
+    def test_events_the_connector_does_not_act_on_are_kept_for_reference(self):
+        body = load_fixture("webhook_subscription_cancellation.json")
+        body.update(id="club-first-access-1", event="CLUB_FIRST_ACCESS")
+        self.post(body)
+        self.process()
+        event = self.events()
         self.assertEqual(event.state, "ignored")
-        self.assertIn("SUBSCRIPTION_CANCELLATION", event.result)
+        self.assertIn("CLUB_FIRST_ACCESS", event.result)
 
     # processing ------------------------------------------------------------
 
@@ -348,3 +359,44 @@ class TestWebhookFromSandbox(FakeHttpMixin, HttpCase):
         self.env["hotmart.webhook.event"]._cron_process_webhooks()
         self.assertEqual(order.state, "cancel")
         self.assertEqual(order.hotmart_status, "REFUNDED")
+
+    def test_subscription_changes_on_hotmart_reach_odoo(self):
+        """A cancellation, a plan switch and a new charge date, each sent by the sandbox as a
+        real postback, change the subscription the daily sync stored."""
+        sell_in_reais(self.env)
+        data = SandboxData(sales=60, seed=4, currencies={"BRL": 1})
+        sandbox = HotmartSandbox(data=data).start()
+        self.addCleanup(sandbox.stop)
+        backend = self.env["hotmart.backend"].create(
+            {"name": "Sandbox", **sandbox.account_values(), "hottok": "sandbox-hottok"}
+        )
+        backend.action_test_connection()
+        backend.action_sync_subscriptions()
+        codes = sorted(data.subscriptions)
+        self.assertEqual(sorted(backend.subscription_ids.mapped("subscriber_code")), codes)
+        sandbox.webhook_url = f"{self.base_url()}/hotmart/webhook/{backend.id}"
+        Subscription = self.env["hotmart.subscription"]
+
+        def change(code, **body):
+            url = f"{sandbox.url}/sandbox/subscriptions/{code}"
+            answer = self.opener.post(url, json=body, timeout=30).json()
+            self.assertEqual(answer.get("webhook_status"), 200, answer)
+            self.env["hotmart.webhook.event"]._cron_process_webhooks()
+            return Subscription.search(
+                [("backend_id", "=", backend.id), ("subscriber_code", "=", code)]
+            )
+
+        first, second = codes[0], codes[1]
+        self.assertEqual(change(first, action="cancel").status, "CANCELLED_BY_CUSTOMER")
+        self.assertEqual(
+            change(second, action="switch_plan", plan="yearly").plan_name, "Plano Anual"
+        )
+        moved = change(second, action="charge_date", date_next_charge=1798761600000)
+        self.assertEqual(moved.date_next_charge.date().isoformat(), "2027-01-01")
+        events = self.env["hotmart.webhook.event"].search([("backend_id", "=", backend.id)])
+        self.assertEqual(set(events.mapped("state")), {"done"})
+        backend.action_sync_subscriptions()  # the sync agrees, and tells the new plan's period
+        self.assertEqual(moved.period_days, 365)
+        self.assertEqual(
+            Subscription.search([("subscriber_code", "=", first)]).status, "CANCELLED_BY_CUSTOMER"
+        )

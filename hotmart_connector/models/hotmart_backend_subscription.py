@@ -1,0 +1,184 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..hotmart.client import to_epoch_ms
+from ..hotmart.exceptions import HotmartError
+from ..hotmart.subscriptions import charges_by_transaction, subscriptions_from_page
+from .guard import as_connector, check_hotmart_role
+
+_logger = logging.getLogger(__name__)
+
+# A new subscriber's first charge is ordered about when the subscription starts.
+ACCESSION_MARGIN = timedelta(days=1)
+
+
+class HotmartBackend(models.Model):
+    """The account's subscriptions: the daily sync, and linking charges to subscriptions."""
+
+    # each capability (money, subscriptions) extends the model in a file of its own
+    _inherit = "hotmart.backend"  # pylint: disable=consider-merging-classes-inherited
+
+    subscription_ids = fields.One2many("hotmart.subscription", "backend_id", readonly=True)
+    subscription_count = fields.Integer(compute="_compute_subscription_count")
+    last_subscription_sync_date = fields.Datetime(
+        string="Last Subscriptions Sync",
+        readonly=True,
+        copy=False,
+        help="When every subscription of the account was last read completely.",
+    )
+
+    def _compute_subscription_count(self):
+        counts = dict(
+            self.env["hotmart.subscription"]._read_group(
+                [("backend_id", "in", self.ids)], ["backend_id"], ["__count"]
+            )
+        )
+        for backend in self:
+            backend.subscription_count = counts.get(backend, 0)
+
+    # ------------------------------------------------------------------ sync
+
+    @api.model
+    def _cron_sync_subscriptions(self):
+        """Scheduled action: read every active account's subscriptions."""
+        self._run_for_active_accounts("_sync_subscriptions", self.env._("the subscriptions sync"))
+
+    def action_sync_subscriptions(self):
+        """'Sync Subscriptions': the scheduled action's work, for this account, now."""
+        self.ensure_one()
+        check_hotmart_role(self, "group_hotmart_user")
+        if self.state != "active":
+            raise UserError(self.env._("Test the connection of %(name)s first.", name=self.name))
+        result = as_connector(self)._sync_subscriptions(self.env._("Sync Subscriptions"))
+        message = self.env._(
+            "%(read)s subscriptions read, %(linked)s charges linked to their subscription.",
+            read=result["processed"],
+            linked=result["linked"],
+        )
+        if result.get("fetch_error"):
+            message += " " + self.env._(
+                "Hotmart could not be read completely (%(reason)s): the next sync tries again.",
+                reason=result["fetch_error"],
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if result.get("fetch_error") else "success",
+                "title": self.env._("Hotmart: %(name)s", name=self.name),
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _sync_subscriptions(self, origin):
+        """Read every subscription of the account by pages, then link the charges stored
+        without their subscription. Committed per page in scheduled runs."""
+        self.ensure_one()
+        started = fields.Datetime.now()
+        result = {"processed": 0, "linked": 0, "fetch_error": False}
+        try:
+            for page in self._get_client().subscriptions():
+                result["processed"] += len(self._store_subscriptions_page(page, origin))
+                self._end_of_page()
+        except HotmartError as error:
+            result["fetch_error"] = error.message
+            _logger.warning("Hotmart account %s: subscriptions not read: %s", self.id, error)
+            self.sudo().last_error = self.env._(
+                "Subscriptions not read completely: %(reason)s", reason=error.message
+            )
+        else:
+            self.sudo().last_subscription_sync_date = started
+        result["linked"] = self._link_subscription_charges(read_missing=False)
+        self._end_of_page()
+        return result
+
+    def _store_subscriptions_page(self, items, cause):
+        """Store one subscriptions page; an unreadable item is logged and the others go on."""
+        records, problems = subscriptions_from_page(items)
+        for problem in problems:
+            _logger.warning("Hotmart account %s: a subscription was skipped: %s", self.id, problem)
+        stored = (
+            self.env["hotmart.subscription"]
+            .sudo()
+            ._hotmart_store(self, records, fields.Datetime.now(), cause)
+        )
+        return list(stored.values())
+
+    # ------------------------------------------------------------------ linking charges
+
+    def _fetch_sales(self, date_from, date_to, statuses=None):
+        sales = super()._fetch_sales(date_from, date_to, statuses)
+        self._link_subscription_charges(sales)
+        return sales
+
+    def _link_subscription_charges(self, sales=None, read_missing=True):
+        """Link subscription charges to their subscription; returns how many were linked.
+
+        REST sales carry no subscriber code: they are matched by buyer e-mail and product to
+        the subscriptions stored. With ``read_missing``, the subscriptions of the products
+        left unmatched are read by pages first (only those started since the oldest charge,
+        unless a renewal shows an older one is missing). A buyer with several subscriptions
+        of one product is told apart by the subscriptions' charges: one call per such
+        subscription, never one per sale. A Hotmart error leaves the rest to the next sync.
+        """
+        self.ensure_one()
+        Sale = self.env["hotmart.sale"].sudo()
+        if sales is None:
+            sales = Sale.search(
+                [
+                    ("backend_id", "=", self.id),
+                    ("is_subscription", "=", True),
+                    ("subscription_id", "=", False),
+                ]
+            )
+        charges = sales.sudo().filtered(lambda s: s.is_subscription and not s.subscription_id)
+        if not charges:
+            return 0
+        ambiguous = charges._match_known_subscriptions()
+        missing = charges.filtered(lambda s: not s.subscription_id) - ambiguous
+        try:
+            client = None
+            if missing and read_missing:
+                client = self._get_client()
+                self._read_subscriptions_of(client, missing)
+                ambiguous |= missing._match_known_subscriptions()
+            if ambiguous:
+                self._link_by_charges(client or self._get_client(), ambiguous)
+        except HotmartError as error:
+            _logger.warning(
+                "Hotmart account %s: subscription charges not all linked: %s", self.id, error
+            )
+        return len(charges.filtered("subscription_id"))
+
+    def _read_subscriptions_of(self, client, sales):
+        """Store the subscriptions of these sales' products, by pages."""
+        filters = {}
+        if all(sale.recurrence_number <= 1 and sale.order_date for sale in sales):
+            since = min(sales.mapped("order_date")) - ACCESSION_MARGIN
+            filters["accession_date"] = to_epoch_ms(since)
+        cause = self.env._("a charge received")
+        for product_id in sorted(set(sales.mapped("hotmart_product_id")) - {False, ""}):
+            for page in client.subscriptions(product_id=product_id, **filters):
+                self._store_subscriptions_page(page, cause)
+
+    def _link_by_charges(self, client, sales):
+        """Tell apart a buyer's subscriptions of one product by their charges."""
+        for subscription in sales.mapped(lambda sale: sale._subscription_candidates()):
+            transactions = charges_by_transaction(
+                client.subscription_purchases(subscription.subscriber_code)
+            )
+            sales.filtered(lambda s, t=transactions: s.transaction in t)._link_subscription(
+                subscription
+            )
+
+    def action_view_subscriptions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "hotmart_connector.hotmart_subscription_action"
+        )
+        action["domain"] = [("backend_id", "=", self.id)]
+        return action

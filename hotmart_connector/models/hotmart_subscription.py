@@ -1,0 +1,350 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..hotmart.records import SALE_STATUSES
+from ..hotmart.subscriptions import (
+    CANCELLED_STATUSES,
+    RECURRING_STATUSES,
+    SUBSCRIPTION_STATUSES,
+    monthly_amount,
+)
+from .bulk import create_isolated
+
+_logger = logging.getLogger(__name__)
+
+PAID_STATUSES = ("APPROVED", "COMPLETE")
+CODE_INDEX = "hotmart_subscription_subscriber_code_uniq"
+# A subscription first seen in a webhook does not say how often it charges: the
+# subscriptions sync, triggered this long after, fills in its plan's period.
+PLAN_LOOKUP_DELAY = timedelta(minutes=5)
+
+
+def _naive_utc(moment):
+    return moment.replace(tzinfo=None) if moment else False
+
+
+class HotmartSubscription(models.Model):
+    """One Hotmart subscription of one account: what the subscriber signed up for, and the
+    orders of its charges. Written by the connector only, from the subscriptions pages and
+    from webhooks, newest news first: a late event never undoes a newer one."""
+
+    _name = "hotmart.subscription"
+    _inherit = ["mail.thread"]
+    _description = "Hotmart Subscription"
+    _order = "date_start desc, id desc"
+    _rec_name = "subscriber_code"
+
+    backend_id = fields.Many2one(
+        "hotmart.backend", string="Account", required=True, readonly=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    subscriber_code = fields.Char(required=True, readonly=True, index=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Subscriber", readonly=True, index="btree_not_null"
+    )
+    subscriber_email = fields.Char(
+        readonly=True, help="As Hotmart gave it, lower case: how REST sales find it."
+    )
+    product_id = fields.Many2one("product.product", readonly=True)
+    hotmart_product_id = fields.Char(string="Hotmart Product ID", readonly=True, index=True)
+    product_name = fields.Char(readonly=True)
+    plan_name = fields.Char(string="Plan", readonly=True, tracking=True)
+    plan_code = fields.Char(string="Hotmart Plan ID", readonly=True)
+    period_days = fields.Integer(
+        string="Charged Every (days)", readonly=True, help="0 until Hotmart says it."
+    )
+    status = fields.Selection(
+        SUBSCRIPTION_STATUSES, readonly=True, index=True, tracking=True, group_expand=True
+    )
+    price = fields.Monetary(string="Price per Charge", readonly=True, currency_field="currency_id")
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    recurring_amount = fields.Monetary(
+        string="Monthly Amount",
+        compute="_compute_recurring_amount",
+        store=True,
+        currency_field="currency_id",
+        help="The price per charge as a monthly amount: a yearly plan's price divided by 12.",
+    )
+    recurring_amount_company = fields.Monetary(
+        string="Monthly Amount (company currency)",
+        compute="_compute_recurring_amount",
+        store=True,
+        currency_field="company_currency_id",
+        help="At the account's USD and EUR rates, otherwise Odoo's rate of the last update.",
+    )
+    mrr = fields.Monetary(
+        string="MRR",
+        compute="_compute_recurring_amount",
+        store=True,
+        currency_field="company_currency_id",
+        help="Monthly recurring revenue in company currency: the monthly amount while the "
+        "subscription is active, late or overdue, zero otherwise.",
+    )
+    date_start = fields.Datetime(string="Started On", readonly=True, index=True)
+    date_next_charge = fields.Datetime(string="Next Charge", readonly=True, tracking=True)
+    date_cancelled = fields.Datetime(string="Cancelled On", readonly=True, index=True)
+    first_transaction = fields.Char(readonly=True, help="The transaction of the first charge.")
+    status_date = fields.Datetime(readonly=True, help="When Hotmart said the current status.")
+    plan_date = fields.Datetime(readonly=True, help="When Hotmart said the current plan.")
+    next_charge_said_date = fields.Datetime(
+        readonly=True, help="When Hotmart said the next charge date."
+    )
+    sale_ids = fields.One2many("hotmart.sale", "subscription_id", string="Charges", readonly=True)
+    sale_order_ids = fields.One2many(
+        "sale.order", "hotmart_subscription_id", string="Orders", readonly=True
+    )
+    charge_count = fields.Integer(
+        string="Charges Paid",
+        compute="_compute_charge_count",
+        store=True,
+        help="Hotmart's recurrence number of the last paid charge known (charges made before "
+        "the connector was installed count too).",
+    )
+    last_charge_status = fields.Selection(
+        SALE_STATUSES, compute="_compute_charge_count", store=True
+    )
+    order_count = fields.Integer(compute="_compute_order_count")
+
+    _sql_constraints = [
+        (
+            "subscriber_code_uniq",
+            "unique(backend_id, subscriber_code)",
+            "A Hotmart subscription is stored once per account.",
+        ),
+    ]
+
+    @api.depends("price", "period_days", "currency_id", "status", "backend_id")
+    def _compute_recurring_amount(self):
+        for subscription in self:
+            monthly = monthly_amount(subscription.price, subscription.period_days)
+            subscription.recurring_amount = float(monthly or 0.0)
+            subscription.recurring_amount_company = subscription._in_company_currency(monthly)
+            subscription.mrr = (
+                subscription.recurring_amount_company
+                if subscription.status in RECURRING_STATUSES
+                else 0.0
+            )
+
+    def _in_company_currency(self, amount):
+        if not amount or not self.currency_id or not self.backend_id:
+            return 0.0
+        try:
+            return self.backend_id._convert_to_company_currency(
+                amount, self.currency_id, self.currency_id.name, fields.Datetime.now()
+            )
+        except UserError:
+            # no rate for the currency: left out of the totals rather than counted at 1
+            _logger.info("No rate to count subscription %s in MRR.", self.subscriber_code)
+            return 0.0
+
+    @api.depends("sale_ids.status", "sale_ids.recurrence_number")
+    def _compute_charge_count(self):
+        for subscription in self:
+            charges = subscription.sale_ids.sorted(lambda s: (s.recurrence_number, s.id))
+            paid = charges.filtered(lambda s: s.status in PAID_STATUSES)
+            subscription.charge_count = max(
+                [len(paid)] + [charge.recurrence_number for charge in paid]
+            )
+            subscription.last_charge_status = charges[-1:].status or False
+
+    def _compute_order_count(self):
+        counts = dict(
+            self.env["sale.order"]._read_group(
+                [("hotmart_subscription_id", "in", self.ids)],
+                ["hotmart_subscription_id"],
+                ["__count"],
+            )
+        )
+        for subscription in self:
+            subscription.order_count = counts.get(subscription, 0)
+
+    @api.depends("subscriber_code", "partner_id", "plan_name")
+    def _compute_display_name(self):
+        for subscription in self:
+            subscriber = subscription.partner_id.name or subscription.subscriber_email
+            subscription.display_name = " - ".join(
+                filter(None, [subscription.subscriber_code, subscriber, subscription.plan_name])
+            )
+
+    # ------------------------------------------------------------------ storing
+
+    @api.model
+    def _hotmart_store(self, backend, records, said_at, cause):
+        """Create or update the subscriptions these records tell of; {code: subscription}.
+
+        ``said_at`` is when Hotmart said it (an event's creation time, the moment a page was
+        read): each of status, plan and next charge changes only if nothing newer was said
+        of it. The subscriber is matched to a contact by the rules buyers follow.
+        """
+        records = {record.subscriber_code: record for record in records}
+        if not records:
+            return {}
+        said_at = _naive_utc(said_at) or fields.Datetime.now()
+        existing = self._hotmart_lock(backend, list(records))
+        partners = self._hotmart_partners(backend, records, existing)
+        products, _errors = self.env["product.template"]._hotmart_find_or_create(
+            backend, [r for r in records.values() if r.product_id]
+        )
+        currencies = self.env["hotmart.sale"]._currency_ids_by_code(
+            {r.currency for r in records.values() if r.currency}
+        )
+        result = {}
+        for code, subscription in existing.items():
+            record = records.pop(code)
+            values = subscription._hotmart_values(record, said_at, currencies)
+            values.update(subscription._hotmart_links(record, partners, products))
+            subscription._hotmart_write(values, cause)
+            result[code] = subscription
+        codes = list(records)
+        vals_list = []
+        for code in codes:
+            record = records[code]
+            values = self.browse()._hotmart_values(record, said_at, currencies)
+            values.update(self.browse()._hotmart_links(record, partners, products))
+            vals_list.append(dict(values, backend_id=backend.id, subscriber_code=code))
+        created, refused = create_isolated(
+            self.with_context(mail_create_nolog=True, tracking_disable=True),
+            codes,
+            vals_list,
+            lambda values, reason: reason,
+            race_indexes=(CODE_INDEX,),
+        )
+        for code, reason in refused.items():
+            _logger.warning("Hotmart subscription %s not stored: %s", code, reason)
+        result.update(created)
+        if any(not subscription.period_days for subscription in result.values()):
+            self.env.ref("hotmart_connector.ir_cron_sync_subscriptions")._trigger(
+                fields.Datetime.now() + PLAN_LOOKUP_DELAY
+            )
+        return result
+
+    @api.model
+    def _hotmart_lock(self, backend, codes):
+        """{code: subscription} of the ones stored, locked: a webhook and the sync change
+        one subscription one after the other."""
+        self.flush_model()
+        self.env.cr.execute(
+            "SELECT id FROM hotmart_subscription WHERE backend_id = %s AND subscriber_code IN %s "
+            "ORDER BY id FOR UPDATE",
+            [backend.id, tuple(codes)],
+        )
+        subscriptions = self.browse([row[0] for row in self.env.cr.fetchall()])
+        subscriptions.invalidate_recordset()
+        return {subscription.subscriber_code: subscription for subscription in subscriptions}
+
+    @api.model
+    def _hotmart_partners(self, backend, records, existing):
+        buyers = {
+            code: record.subscriber
+            for code, record in records.items()
+            if (record.subscriber.email or record.subscriber.name)
+            and not (code in existing and existing[code].partner_id)
+        }
+        if not buyers:
+            return {}
+        partners, errors = self.env["res.partner"]._hotmart_find_or_create(backend, buyers)
+        for code, reason in errors.items():
+            _logger.warning("Hotmart subscriber %s not matched to a contact: %s", code, reason)
+        return partners
+
+    def _hotmart_links(self, record, partners, products):
+        """Subscriber, product and e-mail, filled in once known."""
+        values = {}
+        if record.subscriber_code in partners and not self.partner_id:
+            values["partner_id"] = partners[record.subscriber_code].id
+        if record.subscriber.email and not self.subscriber_email:
+            values["subscriber_email"] = record.subscriber.email.strip().lower()
+        if record.product_id and not self.product_id and record.product_id in products:
+            values["product_id"] = products[record.product_id].id
+        return values
+
+    def _hotmart_values(self, record, said_at, currencies):
+        """What ``record`` changes, aspect by aspect, unless something newer was said."""
+        values = {}
+        for name, value in (
+            ("hotmart_product_id", record.product_id),
+            ("product_name", record.product_name),
+            ("first_transaction", record.transaction),
+            ("date_start", _naive_utc(record.date_start)),
+        ):
+            if value and (record.source == "rest" or not self[name]):
+                values[name] = value
+        if record.currency in currencies and (record.source == "rest" or not self.currency_id):
+            values["currency_id"] = currencies[record.currency]
+        status = {}
+        if record.status:
+            status["status"] = record.status
+            if record.status in CANCELLED_STATUSES:
+                status["date_cancelled"] = _naive_utc(record.date_cancelled) or (
+                    self.date_cancelled or said_at
+                )
+            else:
+                status["date_cancelled"] = False  # reactivated
+        plan = {
+            "plan_name": record.plan_name,
+            "plan_code": record.plan_id,
+            "period_days": record.period_days,
+            "price": float(record.price) if record.price is not None else None,
+        }
+        plan = {name: value for name, value in plan.items() if value}
+        if "plan" in record.news and record.plan_id and record.plan_id != self.plan_code:
+            # another plan whose period and price are untold: unknown until the sync says
+            plan.setdefault("period_days", 0)
+            plan.setdefault("price", 0.0)
+        next_charge = {}
+        if record.date_next_charge:
+            next_charge["date_next_charge"] = _naive_utc(record.date_next_charge)
+        for news, said_field, news_values in (
+            ("status", "status_date", status),
+            ("plan", "plan_date", plan),
+            ("next_charge", "next_charge_said_date", next_charge),
+        ):
+            if not news_values:
+                continue
+            if news not in record.news:
+                # told in passing: fills in what is not known, never overrides
+                values.update({k: v for k, v in news_values.items() if not self[k]})
+            elif not self._said_before(said_at, said_field):
+                values.update(news_values, **{said_field: said_at})
+        return values
+
+    def _said_before(self, said_at, date_field):
+        """Whether news said at ``said_at`` is older than what ``date_field`` records."""
+        return bool(self and self[date_field] and said_at < self[date_field])
+
+    def _hotmart_write(self, values, cause):
+        """Write what differs; status, plan and next charge changes are logged with why."""
+        self.ensure_one()
+        changed = {name: value for name, value in values.items() if self._differs(name, value)}
+        if not changed:
+            return
+        if set(changed) & {"status", "plan_name", "date_next_charge"}:
+            self._track_set_log_message(self.env._("Hotmart said so (%(cause)s).", cause=cause))
+        self.write(changed)
+
+    def _differs(self, name, value):
+        field = self._fields[name]
+        current = self[name]
+        if field.type == "many2one":
+            return current.id != (value or False)
+        if field.type in ("float", "monetary"):
+            return round((current or 0.0) - (value or 0.0), 6) != 0
+        return (current or False) != (value or False)
+
+    # ------------------------------------------------------------------ screens
+
+    def action_view_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action.update(
+            domain=[("hotmart_subscription_id", "=", self.id)],
+            context={"create": False},
+            name=self.env._("Orders of %(subscription)s", subscription=self.display_name),
+        )
+        return action
