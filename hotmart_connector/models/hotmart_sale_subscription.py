@@ -49,6 +49,14 @@ class HotmartSale(models.Model):
         self.filtered(lambda sale: sale.subscription_id != subscription).write(
             {"subscription_id": subscription.id, "is_subscription": True}
         )
+        if self.sale_order_id:
+            subscription._hotmart_adopt_partner(self.sale_order_id[:1].partner_id)
+
+    def _receive(self, origin):
+        result = super()._receive(origin)
+        for sale in result["received"].filtered("subscription_id"):
+            sale.subscription_id._hotmart_adopt_partner(sale.sale_order_id.partner_id)
+        return result
 
     def _match_known_subscriptions(self):
         """Link these charges to the subscriptions already stored: by subscriber code, by

@@ -240,18 +240,20 @@ class HotmartSubscription(models.Model):
 
     @api.model
     def _hotmart_partners(self, backend, records, existing):
+        """The contacts the subscribers match, by the rules buyers follow. None is created
+        here: pages hold only a name and an e-mail, and the first charge's order makes the
+        contact with the document and address the checkout collected."""
         buyers = {
             code: record.subscriber
             for code, record in records.items()
-            if (record.subscriber.email or record.subscriber.name)
+            if (record.subscriber.email or record.subscriber.ucode)
             and not (code in existing and existing[code].partner_id)
         }
-        if not buyers:
-            return {}
-        partners, errors = self.env["res.partner"]._hotmart_find_or_create(backend, buyers)
-        for code, reason in errors.items():
-            _logger.warning("Hotmart subscriber %s not matched to a contact: %s", code, reason)
-        return partners
+        return self.env["res.partner"]._hotmart_match(backend, buyers) if buyers else {}
+
+    def _hotmart_adopt_partner(self, partner):
+        """A subscriber without contact takes the one of its charge's order."""
+        self.filtered(lambda s: not s.partner_id).write({"partner_id": partner.id})
 
     def _hotmart_links(self, record, partners, products):
         """Subscriber, product and e-mail, filled in once known."""

@@ -115,6 +115,15 @@ class ResPartner(models.Model):
         return bool("l10n_br_ie_code" in commercial._fields and commercial.l10n_br_ie_code)
 
     @api.model
+    def _hotmart_match(self, backend, buyers_by_key):
+        """{key: partner} of the buyers that match a contact by the rules below; nothing is
+        created (a subscriber gets the contact their first charge's order makes)."""
+        finder = _BuyerMatcher(self.env, backend)
+        finder.load(buyers_by_key.values())
+        matches = {key: finder.match(buyer) for key, buyer in buyers_by_key.items()}
+        return {key: partner for key, partner in matches.items() if partner}
+
+    @api.model
     def _hotmart_find_or_create(self, backend, buyers_by_key):
         """Match or create one contact per buyer; returns ({key: partner}, {key: reason}).
 

@@ -177,7 +177,8 @@ class TestSubscriptions(HotmartReceiveCase):
         ana, john = self.subscription(), self.subscription("K7PL2QXA")
         self.assertEqual(len(ana | john), 2)
         self.assertEqual(self.Subscription.search_count([("backend_id", "=", self.backend.id)]), 2)
-        self.assertEqual(ana.partner_id.email, ANA)
+        # pages hold a name and an e-mail only: no contact is made of them
+        self.assertFalse(ana.partner_id | john.partner_id)
         self.assertEqual(john.subscriber_email, "john.miller@example.com")
         self.assertEqual(ana.product_id.product_tmpl_id.hotmart_product_id, "3456789")
         self.assertEqual(
@@ -393,7 +394,22 @@ class TestSubscriptions(HotmartReceiveCase):
 
     # access --------------------------------------------------------------------
 
+    def test_subscribers_match_existing_contacts_by_the_buyers_rules(self):
+        ana = self.env["res.partner"].create(
+            {"name": "Ana Souza", "email": "Ana.Souza@Example.com"}
+        )
+        self.fake_subscriptions()
+        self.sync()
+        self.assertEqual(self.subscription().partner_id, ana)
+        self.fake_hotmart(
+            history={"APPROVED": [page([charge_item("HP3003000000003", 3)])]}, users={}
+        )
+        self.backend._fetch_sales(*self.window, ["APPROVED"])._receive("test")
+        self.assertEqual(self.subscription().sale_order_ids.partner_id, ana)
+        self.assertEqual(self.env["res.partner"].search_count([("email", "=ilike", ANA)]), 1)
+
     def test_users_read_subscriptions_and_only_the_connector_writes_them(self):
+        self.env["res.partner"].create({"name": "Ana Souza", "email": ANA})
         self.fake_subscriptions()
         self.sync()
         user = new_test_user(
