@@ -264,9 +264,15 @@ class SandboxData:
             first_number = charges[0]["recurrency_number"]
             code = f"SBX{number:05d}"
             span = (len(charges) - 1) * plan["days"] * DAY_MS
-            # one charge a period, all of them inside the sandbox's period
+            # one charge a period, all of them inside the sandbox's period, the last one
+            # within the last period: the next charge is still to come
+            earliest = epoch_ms(self.start) + span + HOUR_MS
             last_date = min(
-                max(charges[-1]["order_date"], epoch_ms(self.start) + span + HOUR_MS),
+                max(
+                    charges[-1]["order_date"],
+                    earliest,
+                    epoch_ms(self.now) - plan["days"] * DAY_MS + HOUR_MS,
+                ),
                 epoch_ms(self.now) - HOUR_MS,
             )
             for offset, sale in enumerate(charges):
@@ -275,8 +281,11 @@ class SandboxData:
                 sale["plan"] = {"id": plan["id"], "name": plan["name"]}
                 sale["order_date"] = last_date - (len(charges) - 1 - offset) * plan["days"] * DAY_MS
                 sale["approved_date"] = sale["order_date"] + 60000
-                if yearly:
-                    sale["price"] = round(sale["price"] * YEARLY_PLAN["price_factor"], 2)
+                # a subscription charges the same price in the same currency every time
+                sale["currency"] = charges[0]["currency"]
+                sale["price"] = round(
+                    CLUB_PRICE * PRICE_FACTOR[sale["currency"]] * plan["price_factor"], 2
+                )
             last = charges[-1]
             start = charges[0]["order_date"] - (first_number - 1) * plan["days"] * DAY_MS
             self.subscriptions[code] = {
@@ -290,7 +299,10 @@ class SandboxData:
                 "accession_date": start,
                 "status": subscription_status(last),
                 "date_next_charge": last["order_date"] + plan["days"] * DAY_MS,
-                "end_accession_date": None,
+                # cancelled with its last charge's refund or chargeback, a week later
+                "end_accession_date": min(last["order_date"] + 7 * DAY_MS, epoch_ms(self.now))
+                if subscription_status(last).startswith("CANCELLED")
+                else None,
                 "transaction": charges[0]["transaction"]
                 if first_number == 1
                 else f"HP8{number:012d}",
@@ -575,6 +587,7 @@ def subscription_block(sale):
     }
 
 
+CLUB_PRICE = next(price for _id, _name, price, subscription in PRODUCTS if subscription)
 MONTHLY_PLAN = {"id": 1038897, "name": "Plano Mensal", "days": 30, "price_factor": 1}
 YEARLY_PLAN = {"id": 1038898, "name": "Plano Anual", "days": 365, "price_factor": 10}
 SUBSCRIPTIONS_PATH = "/payments/api/v1/subscriptions"

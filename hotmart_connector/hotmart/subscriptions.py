@@ -142,9 +142,7 @@ def parse_subscription_item(item):
         date_start=parse_datetime(item.get("accession_date")),
         date_next_charge=parse_datetime(item.get("date_next_charge")),
         date_cancelled=(
-            parse_datetime(item.get("end_accession_date") or item.get("request_date"))
-            if status in CANCELLED_STATUSES
-            else None
+            parse_datetime(item.get("end_accession_date")) if status in CANCELLED_STATUSES else None
         ),
         transaction=_text(item.get("transaction")),
         subscriber=_subscriber(item.get("subscriber")),

@@ -48,6 +48,7 @@ class HotmartSubscription(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Subscriber", readonly=True, index="btree_not_null"
     )
+    subscriber_name = fields.Char(readonly=True)
     subscriber_email = fields.Char(
         readonly=True, help="As Hotmart gave it, lower case: how REST sales find it."
     )
@@ -164,10 +165,14 @@ class HotmartSubscription(models.Model):
         for subscription in self:
             subscription.order_count = counts.get(subscription, 0)
 
-    @api.depends("subscriber_code", "partner_id", "plan_name")
+    @api.depends("subscriber_code", "partner_id", "subscriber_name", "plan_name")
     def _compute_display_name(self):
         for subscription in self:
-            subscriber = subscription.partner_id.name or subscription.subscriber_email
+            subscriber = (
+                subscription.partner_id.name
+                or subscription.subscriber_name
+                or subscription.subscriber_email
+            )
             subscription.display_name = " - ".join(
                 filter(None, [subscription.subscriber_code, subscriber, subscription.plan_name])
             )
@@ -260,6 +265,8 @@ class HotmartSubscription(models.Model):
         values = {}
         if record.subscriber_code in partners and not self.partner_id:
             values["partner_id"] = partners[record.subscriber_code].id
+        if record.subscriber.name and not self.subscriber_name:
+            values["subscriber_name"] = record.subscriber.name
         if record.subscriber.email and not self.subscriber_email:
             values["subscriber_email"] = record.subscriber.email.strip().lower()
         if record.product_id and not self.product_id and record.product_id in products:
