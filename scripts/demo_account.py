@@ -41,6 +41,8 @@ backend.action_test_connection()
 env.cr.commit()
 result = backend._receive_new_sales(origin="the demo setup")
 env.cr.commit()
+subscriptions = backend._sync_subscriptions(origin="the demo setup")
+env.cr.commit()
 # the sandbox posts a Hotmart webhook to Odoo whenever a sale's status is changed on it
 webhook = json.dumps(
     {"url": f"http://127.0.0.1:{os.environ['HOTMART_ODOO_PORT']}/hotmart/webhook/{backend.id}"}
@@ -54,7 +56,8 @@ paid = env["hotmart.sale"].search(
 )
 print(
     f"Demo account '{backend.name}' is {backend.state} on {sandbox_url}: "
-    f"{backend.sale_count} sales, {result['received']} orders received.\n"
+    f"{backend.sale_count} sales, {result['received']} orders received, "
+    f"{subscriptions['processed']} subscriptions.\n"
     f"To refund {paid.transaction} on 'Hotmart' and watch its order {paid.sale_order_id.name} "
     f"cancel by webhook:\n  curl -X POST {sandbox_url}/sandbox/sales/{paid.transaction} "
     """-d '{"status": "REFUNDED"}'"""

@@ -25,17 +25,18 @@ from .records import (
 # Hotmart's subscription statuses, spelled as Hotmart spells them, with a readable label.
 SUBSCRIPTION_STATUSES = [
     ("STARTED", "Started (first payment pending)"),
-    ("ACTIVE", "Active"),
-    ("DELAYED", "Delayed"),
-    ("OVERDUE", "Overdue"),
-    ("INACTIVE", "Inactive"),
+    ("ACTIVE", "Active (paid up)"),
+    ("DELAYED", "Delayed (payment late)"),
+    ("OVERDUE", "Overdue (in default)"),
+    ("INACTIVE", "Inactive (first payment not approved)"),
     ("CANCELLED_BY_CUSTOMER", "Cancelled by the subscriber"),
     ("CANCELLED_BY_SELLER", "Cancelled by the producer"),
     ("CANCELLED_BY_ADMIN", "Cancelled by Hotmart"),
 ]
 SUBSCRIPTION_STATUS_CODES = [code for code, _label in SUBSCRIPTION_STATUSES]
 CANCELLED_STATUSES = ("CANCELLED_BY_CUSTOMER", "CANCELLED_BY_SELLER", "CANCELLED_BY_ADMIN")
-# Statuses that still bring recurring revenue: a late payment is not a lost subscriber yet.
+# Statuses that still bring recurring revenue: Hotmart keeps charging a late subscription
+# ("still in the duration period") until it is cancelled, so it is revenue at risk, not lost.
 RECURRING_STATUSES = ("ACTIVE", "DELAYED", "OVERDUE")
 
 SUBSCRIPTION_EVENTS = (
@@ -96,15 +97,6 @@ def monthly_amount(price, period_days):
     return monthly.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _status(value, path):
-    status = _text(value).upper()
-    if status not in SUBSCRIPTION_STATUS_CODES:
-        raise HotmartBadPayloadError(
-            f"{'.'.join(path)} {value!r} is not a Hotmart subscription status."
-        )
-    return status
-
-
 def _subscriber(data):
     data = data if isinstance(data, dict) else {}
     return HotmartBuyer(
@@ -128,7 +120,9 @@ def parse_subscription_item(item):
     if not isinstance(item, dict):
         raise HotmartBadPayloadError("A subscriptions item is not an object.")
     price = item.get("price") if isinstance(item.get("price"), dict) else {}
-    status = _status(item.get("status"), ("status",))
+    # a status this code does not know yet is left blank: the rest is still worth storing
+    status = _text(item.get("status")).upper()
+    status = status if status in SUBSCRIPTION_STATUS_CODES else ""
     return HotmartSubscription(
         subscriber_code=_code(item.get("subscriber_code")),
         status=status,

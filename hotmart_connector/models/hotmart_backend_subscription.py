@@ -1,6 +1,8 @@
 import logging
 from datetime import timedelta
 
+from psycopg2 import errors
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -13,6 +15,18 @@ _logger = logging.getLogger(__name__)
 
 # A new subscriber's first charge is ordered about when the subscription starts.
 ACCESSION_MARGIN = timedelta(days=1)
+LOOKUP_INTERVAL = timedelta(days=1)
+RACE_RETRIES = 3
+
+
+def _timed(pages):
+    """(when it was asked for, page) of each page: a page tells what Hotmart knew then."""
+    while True:
+        asked_at = fields.Datetime.now()
+        page = next(pages, None)
+        if page is None:
+            return
+        yield asked_at, page
 
 
 class HotmartBackend(models.Model):
@@ -44,12 +58,14 @@ class HotmartBackend(models.Model):
     @api.model
     def _cron_sync_subscriptions(self):
         """Scheduled action: read every active account's subscriptions."""
-        self._run_for_active_accounts("_sync_subscriptions", self.env._("the subscriptions sync"))
+        self._run_for_active_accounts(
+            "_sync_subscriptions", lambda env: env._("the subscriptions sync")
+        )
 
     def action_sync_subscriptions(self):
         """'Sync Subscriptions': the scheduled action's work, for this account, now."""
         self.ensure_one()
-        check_hotmart_role(self, "group_hotmart_user")
+        check_hotmart_role(self, "group_hotmart_manager")
         if self.state != "active":
             raise UserError(self.env._("Test the connection of %(name)s first.", name=self.name))
         result = as_connector(self)._sync_subscriptions(self.env._("Sync Subscriptions"))
@@ -81,32 +97,46 @@ class HotmartBackend(models.Model):
         started = fields.Datetime.now()
         result = {"processed": 0, "linked": 0, "fetch_error": False}
         try:
-            for page in self._get_client().subscriptions():
-                result["processed"] += len(self._store_subscriptions_page(page, origin))
+            for asked_at, page in _timed(self._get_client().subscriptions()):
+                stored = self._store_page_retrying(page, origin, asked_at)
+                result["processed"] += len(stored)
                 self._end_of_page()
         except HotmartError as error:
             result["fetch_error"] = error.message
             _logger.warning("Hotmart account %s: subscriptions not read: %s", self.id, error)
-            self.sudo().last_error = self.env._(
-                "Subscriptions not read completely: %(reason)s", reason=error.message
+            self._set_last_error(
+                self.env._("Subscriptions not read completely: %(reason)s", reason=error.message)
             )
         else:
             self.sudo().last_subscription_sync_date = started
+        self.subscription_ids._hotmart_refresh_rates()
         result["linked"] = self._link_subscription_charges(read_missing=False)
         self._end_of_page()
         return result
 
-    def _store_subscriptions_page(self, items, cause):
-        """Store one subscriptions page; an unreadable item is logged and the others go on."""
+    def _store_subscriptions_page(self, items, cause, asked_at):
+        """Store one subscriptions page, dated when it was asked for (it tells what Hotmart
+        knew then); an unreadable item is logged and the others go on."""
         records, problems = subscriptions_from_page(items)
         for problem in problems:
             _logger.warning("Hotmart account %s: a subscription was skipped: %s", self.id, problem)
         stored = (
-            self.env["hotmart.subscription"]
-            .sudo()
-            ._hotmart_store(self, records, fields.Datetime.now(), cause)
+            self.env["hotmart.subscription"].sudo()._hotmart_store(self, records, asked_at, cause)
         )
         return list(stored.values())
+
+    def _store_page_retrying(self, items, cause, asked_at):
+        """In scheduled runs, a page that lost a race (a webhook storing the same new
+        subscriber) is stored again in a new transaction instead of ending the sync."""
+        for attempt in range(RACE_RETRIES + 1):
+            try:
+                return self._store_subscriptions_page(items, cause, asked_at)
+            except errors.TransactionRollbackError:
+                if not self.env.context.get("hotmart_commit") or attempt == RACE_RETRIES:
+                    raise
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+        return []
 
     # ------------------------------------------------------------------ linking charges
 
@@ -139,7 +169,13 @@ class HotmartBackend(models.Model):
         if not charges:
             return 0
         ambiguous = charges._match_known_subscriptions()
-        missing = charges.filtered(lambda s: not s.subscription_id) - ambiguous
+        # Hotmart is asked once a day at most for a charge it could not place
+        recently = fields.Datetime.now() - LOOKUP_INTERVAL
+        unasked = charges.filtered(
+            lambda s: not s.subscription_lookup_date or s.subscription_lookup_date < recently
+        )
+        missing = unasked.filtered(lambda s: not s.subscription_id) - ambiguous
+        ambiguous &= unasked
         try:
             client = None
             if missing and read_missing:
@@ -152,6 +188,11 @@ class HotmartBackend(models.Model):
             _logger.warning(
                 "Hotmart account %s: subscription charges not all linked: %s", self.id, error
             )
+        else:
+            asked = (missing if read_missing else charges.browse()) | ambiguous
+            asked.filtered(lambda s: not s.subscription_id).write(
+                {"subscription_lookup_date": fields.Datetime.now()}
+            )
         return len(charges.filtered("subscription_id"))
 
     def _read_subscriptions_of(self, client, sales):
@@ -162,8 +203,8 @@ class HotmartBackend(models.Model):
             filters["accession_date"] = to_epoch_ms(since)
         cause = self.env._("a charge received")
         for product_id in sorted(set(sales.mapped("hotmart_product_id")) - {False, ""}):
-            for page in client.subscriptions(product_id=product_id, **filters):
-                self._store_subscriptions_page(page, cause)
+            for asked_at, page in _timed(client.subscriptions(product_id=product_id, **filters)):
+                self._store_subscriptions_page(page, cause, asked_at)
 
     def _link_by_charges(self, client, sales):
         """Tell apart a buyer's subscriptions of one product by their charges."""

@@ -1,6 +1,12 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 
+from ..hotmart.records import HotmartBuyer
 from ..hotmart.subscriptions import subscription_from_sale
+
+# Hotmart's dates of a subscription and of its charges differ by minutes to hours.
+DATE_MARGIN = timedelta(days=1)
 
 
 class HotmartSale(models.Model):
@@ -18,6 +24,12 @@ class HotmartSale(models.Model):
     subscriber_code = fields.Char(readonly=True, index="btree_not_null")
     subscription_id = fields.Many2one(
         "hotmart.subscription", readonly=True, index="btree_not_null", ondelete="set null"
+    )
+    subscription_lookup_date = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="When Hotmart was last asked for this charge's subscription: asked again a day "
+        "later at the earliest, by the daily sync otherwise.",
     )
 
     @api.model
@@ -39,7 +51,7 @@ class HotmartSale(models.Model):
                 backend,
                 [subscription],
                 event.creation_date,
-                self.env._("webhook %(event)s", event=event.event),
+                self.env["hotmart.webhook.event"]._cause(event.event),
             )
             if subscription.subscriber_code in stored:
                 sale._link_subscription(stored[subscription.subscriber_code])
@@ -49,19 +61,42 @@ class HotmartSale(models.Model):
         self.filtered(lambda sale: sale.subscription_id != subscription).write(
             {"subscription_id": subscription.id, "is_subscription": True}
         )
-        if self.sale_order_id:
-            subscription._hotmart_adopt_partner(self.sale_order_id[:1].partner_id)
+        if not subscription.partner_id and self[:1].buyer_email:
+            # matched by the buyers' rules, not taken from an order a person may have edited
+            buyer = HotmartBuyer(email=self[:1].buyer_email, name=self[:1].buyer_name or "")
+            partner = self.env["res.partner"]._hotmart_match(subscription.backend_id, {0: buyer})
+            subscription._hotmart_adopt_partner(partner.get(0))
 
     def _receive(self, origin):
         result = super()._receive(origin)
         for sale in result["received"].filtered("subscription_id"):
+            # the contact the connector just matched or made for this buyer
             sale.subscription_id._hotmart_adopt_partner(sale.sale_order_id.partner_id)
         return result
 
+    def _could_be_charge_of(self, subscription):
+        """Whether this sale can be a charge of ``subscription``: not a first charge other
+        than its own, not ordered before it started nor after it was cancelled."""
+        self.ensure_one()
+        if (
+            self.recurrence_number <= 1
+            and subscription.first_transaction
+            and subscription.first_transaction != self.transaction
+        ):
+            return False
+        if not self.order_date:
+            return True
+        if subscription.date_start and self.order_date < subscription.date_start - DATE_MARGIN:
+            return False
+        return not (
+            subscription.date_cancelled
+            and self.order_date > subscription.date_cancelled + DATE_MARGIN
+        )
+
     def _match_known_subscriptions(self):
         """Link these charges to the subscriptions already stored: by subscriber code, by
-        first transaction, or by buyer e-mail and product when that names exactly one.
-        Returns the sales whose buyer and product name several subscriptions."""
+        first transaction, or by buyer e-mail and product when that leaves exactly one that
+        can have charged it. Returns the sales whose buyer and product leave several."""
         ambiguous = self.browse()
         for backend in self.backend_id:
             sales = self.filtered(lambda s, b=backend: s.backend_id == b and not s.subscription_id)
@@ -86,7 +121,7 @@ class HotmartSale(models.Model):
             for sale in sales:
                 candidates = by_buyer.get(
                     ((sale.buyer_email or "").lower(), sale.hotmart_product_id), Subscription
-                )
+                ).filtered(lambda s, sale=sale: sale._could_be_charge_of(s))
                 subscription = (
                     by_code.get(sale.subscriber_code)
                     or by_transaction.get(sale.transaction)
@@ -99,12 +134,16 @@ class HotmartSale(models.Model):
         return ambiguous
 
     def _subscription_candidates(self):
-        """The stored subscriptions of this sale's buyer and product."""
+        """The stored subscriptions of this sale's buyer and product that can have charged it."""
         self.ensure_one()
-        return self.env["hotmart.subscription"].search(
-            [
-                ("backend_id", "=", self.backend_id.id),
-                ("subscriber_email", "=", (self.buyer_email or "").lower()),
-                ("hotmart_product_id", "=", self.hotmart_product_id),
-            ]
+        return (
+            self.env["hotmart.subscription"]
+            .search(
+                [
+                    ("backend_id", "=", self.backend_id.id),
+                    ("subscriber_email", "=", (self.buyer_email or "").lower()),
+                    ("hotmart_product_id", "=", self.hotmart_product_id),
+                ]
+            )
+            .filtered(self._could_be_charge_of)
         )

@@ -120,28 +120,49 @@ class HotmartSubscription(models.Model):
         ),
     ]
 
-    @api.depends("price", "period_days", "currency_id", "status", "backend_id")
+    @api.depends(
+        "price",
+        "period_days",
+        "currency_id",
+        "status",
+        "backend_id.usd_rate",
+        "backend_id.eur_rate",
+    )
     def _compute_recurring_amount(self):
+        first_rate_days = {
+            backend: backend._first_rate_days(self.currency_id) for backend in self.backend_id
+        }
         for subscription in self:
             monthly = monthly_amount(subscription.price, subscription.period_days)
             subscription.recurring_amount = float(monthly or 0.0)
-            subscription.recurring_amount_company = subscription._in_company_currency(monthly)
+            subscription.recurring_amount_company = subscription._in_company_currency(
+                monthly, first_rate_days.get(subscription.backend_id)
+            )
             subscription.mrr = (
                 subscription.recurring_amount_company
                 if subscription.status in RECURRING_STATUSES
                 else 0.0
             )
 
-    def _in_company_currency(self, amount):
+    def _hotmart_refresh_rates(self):
+        """Count the monthly amounts again at today's rates (each sync does)."""
+        for name in ("recurring_amount", "recurring_amount_company", "mrr"):
+            self.env.add_to_compute(self._fields[name], self)
+        self.flush_recordset()
+
+    def _in_company_currency(self, amount, first_rate_days=None):
         if not amount or not self.currency_id or not self.backend_id:
             return 0.0
         try:
             return self.backend_id._convert_to_company_currency(
-                amount, self.currency_id, self.currency_id.name, fields.Datetime.now()
+                amount,
+                self.currency_id,
+                self.currency_id.name,
+                fields.Datetime.now(),
+                first_rate_days,
             )
         except UserError:
             # no rate for the currency: left out of the totals rather than counted at 1
-            _logger.info("No rate to count subscription %s in MRR.", self.subscriber_code)
             return 0.0
 
     @api.depends("sale_ids.status", "sale_ids.recurrence_number")
@@ -190,6 +211,7 @@ class HotmartSubscription(models.Model):
         records = {record.subscriber_code: record for record in records}
         if not records:
             return {}
+        sources = {code: record.source for code, record in records.items()}
         said_at = _naive_utc(said_at) or fields.Datetime.now()
         existing = self._hotmart_lock(backend, list(records))
         partners = self._hotmart_partners(backend, records, existing)
@@ -223,7 +245,12 @@ class HotmartSubscription(models.Model):
         for code, reason in refused.items():
             _logger.warning("Hotmart subscription %s not stored: %s", code, reason)
         result.update(created)
-        if any(not subscription.period_days for subscription in result.values()):
+        if any(
+            not result[code].period_days
+            for code in result
+            if code in sources and sources[code] == "webhook"
+        ):
+            # a webhook does not tell the plan's period: the sync reads it shortly
             self.env.ref("hotmart_connector.ir_cron_sync_subscriptions")._trigger(
                 fields.Datetime.now() + PLAN_LOOKUP_DELAY
             )
@@ -257,8 +284,9 @@ class HotmartSubscription(models.Model):
         return self.env["res.partner"]._hotmart_match(backend, buyers) if buyers else {}
 
     def _hotmart_adopt_partner(self, partner):
-        """A subscriber without contact takes the one of its charge's order."""
-        self.filtered(lambda s: not s.partner_id).write({"partner_id": partner.id})
+        """A subscriber without contact takes this one (matched by the connector)."""
+        if partner:
+            self.filtered(lambda s: not s.partner_id).write({"partner_id": partner.id})
 
     def _hotmart_links(self, record, partners, products):
         """Subscriber, product and e-mail, filled in once known."""
@@ -267,8 +295,9 @@ class HotmartSubscription(models.Model):
             values["partner_id"] = partners[record.subscriber_code].id
         if record.subscriber.name and not self.subscriber_name:
             values["subscriber_name"] = record.subscriber.name
-        if record.subscriber.email and not self.subscriber_email:
-            values["subscriber_email"] = record.subscriber.email.strip().lower()
+        email = (record.subscriber.email or "").strip().lower()
+        if email and (record.source == "rest" or not self.subscriber_email):
+            values["subscriber_email"] = email  # a subscriber may change it on Hotmart
         if record.product_id and not self.product_id and record.product_id in products:
             values["product_id"] = products[record.product_id].id
         return values
@@ -293,6 +322,7 @@ class HotmartSubscription(models.Model):
                 status["date_cancelled"] = _naive_utc(record.date_cancelled) or (
                     self.date_cancelled or said_at
                 )
+                status["date_next_charge"] = False  # nothing more will be charged
             else:
                 status["date_cancelled"] = False  # reactivated
         plan = {

@@ -5,9 +5,9 @@ class HotmartSubscriptionMonth(models.Model):
     """Each subscription in each month it ran: recurring revenue, new subscribers and churn
     by month, by product or plan, in company currency (a read-only SQL view).
 
-    A subscription counts from the month it started to the month it was cancelled, or to
-    this month while it runs; its monthly amount is its current plan's (plan changes are not
-    dated back).
+    A subscription counts from the month it started until the month before it was cancelled
+    (its cancellation month counts it as churn only), or to this month while it runs; its
+    monthly amount is its current plan's (plan changes are not dated back).
     """
 
     _name = "hotmart.subscription.month"
@@ -25,47 +25,54 @@ class HotmartSubscriptionMonth(models.Model):
     product_id = fields.Many2one("product.product", readonly=True)
     plan_name = fields.Char(string="Plan", readonly=True)
     mrr = fields.Monetary(string="MRR", readonly=True, currency_field="company_currency_id")
-    subscriber_count = fields.Integer(string="Subscribers", readonly=True, aggregator="sum")
-    new_count = fields.Integer(string="New", readonly=True, aggregator="sum")
-    churned_count = fields.Integer(string="Cancelled", readonly=True, aggregator="sum")
+    subscriber_count = fields.Integer(string="Paying Subscribers", readonly=True)
+    new_count = fields.Integer(string="New Subscribers", readonly=True)
+    churned_count = fields.Integer(string="Cancellations", readonly=True)
     churned_mrr = fields.Monetary(
-        string="MRR Lost", readonly=True, currency_field="company_currency_id"
+        string="MRR Lost to Cancellations", readonly=True, currency_field="company_currency_id"
     )
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
-        # months run from the start (first charge, or when first seen) to the cancellation,
-        # or to this month; a subscription that never started paying (STARTED, INACTIVE)
-        # brings no revenue and is left out
+        # a subscription counts from the month it started (its first charge, or when first
+        # seen) until the month before its cancellation, or this month while it runs; in its
+        # cancellation month it counts only as churn. One that never paid (STARTED,
+        # INACTIVE) brings no revenue and is left out.
         self.env.cr.execute(
             f"""
             CREATE VIEW {self._table} AS (
+                WITH spans AS (
+                    SELECT s.*,
+                        c.currency_id AS company_currency_id,
+                        date_trunc('month', COALESCE(s.date_start, s.create_date)) AS first_month,
+                        date_trunc('month', s.date_cancelled) AS churn_month
+                    FROM hotmart_subscription s
+                    JOIN res_company c ON c.id = s.company_id
+                    WHERE s.status NOT IN ('STARTED', 'INACTIVE')
+                )
                 SELECT
                     row_number() OVER (ORDER BY s.id, m.month) AS id,
                     m.month::date AS month,
                     s.id AS subscription_id,
                     s.backend_id,
                     s.company_id,
-                    c.currency_id AS company_currency_id,
+                    s.company_currency_id,
                     s.partner_id,
                     s.product_id,
                     s.plan_name,
-                    s.recurring_amount_company AS mrr,
-                    1 AS subscriber_count,
-                    CASE WHEN m.month = date_trunc('month', COALESCE(s.date_start, s.create_date))
-                         THEN 1 ELSE 0 END AS new_count,
-                    CASE WHEN m.month = date_trunc('month', s.date_cancelled)
-                         THEN 1 ELSE 0 END AS churned_count,
-                    CASE WHEN m.month = date_trunc('month', s.date_cancelled)
+                    CASE WHEN m.month = s.churn_month THEN 0
+                         ELSE s.recurring_amount_company END AS mrr,
+                    CASE WHEN m.month = s.churn_month THEN 0 ELSE 1 END AS subscriber_count,
+                    CASE WHEN m.month = s.first_month THEN 1 ELSE 0 END AS new_count,
+                    CASE WHEN m.month = s.churn_month THEN 1 ELSE 0 END AS churned_count,
+                    CASE WHEN m.month = s.churn_month
                          THEN s.recurring_amount_company ELSE 0 END AS churned_mrr
-                FROM hotmart_subscription s
-                JOIN res_company c ON c.id = s.company_id
+                FROM spans s
                 CROSS JOIN LATERAL generate_series(
-                    date_trunc('month', COALESCE(s.date_start, s.create_date)),
-                    date_trunc('month', COALESCE(s.date_cancelled, now() AT TIME ZONE 'UTC')),
+                    s.first_month,
+                    COALESCE(s.churn_month, date_trunc('month', now() AT TIME ZONE 'UTC')),
                     interval '1 month'
                 ) AS m(month)
-                WHERE s.status NOT IN ('STARTED', 'INACTIVE')
             )
             """
         )

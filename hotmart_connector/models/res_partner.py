@@ -79,9 +79,15 @@ class ResPartner(models.Model):
     )
 
     hotmart_subscription_ids = fields.One2many(
-        "hotmart.subscription", "partner_id", string="Hotmart Subscriptions", readonly=True
+        "hotmart.subscription",
+        "partner_id",
+        string="Hotmart Subscriptions",
+        readonly=True,
+        groups="hotmart_connector.group_hotmart_user",
     )
-    hotmart_subscription_count = fields.Integer(compute="_compute_hotmart_subscription_count")
+    hotmart_subscription_count = fields.Integer(
+        compute="_compute_hotmart_subscription_count", groups="hotmart_connector.group_hotmart_user"
+    )
 
     def _compute_hotmart_subscription_count(self):
         Subscription = self.env["hotmart.subscription"]

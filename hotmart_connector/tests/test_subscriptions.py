@@ -117,8 +117,11 @@ class TestSubscriptionRecords(BaseCase):
             parse_subscription_event("SUBSCRIPTION_CANCELLATION", {"subscriber": {}})
         with self.assertRaisesRegex(HotmartBadPayloadError, "which plan is current"):
             parse_subscription_event("SWITCH_PLAN", {"subscription": {"subscriber_code": "X"}})
-        with self.assertRaisesRegex(HotmartBadPayloadError, "not a Hotmart subscription status"):
-            parse_subscription_item({"subscriber_code": "X", "status": "PAUSED"})
+        # a status not known yet: the subscription is still worth storing
+        paused = parse_subscription_item({"subscriber_code": "X", "status": "PAUSED"})
+        self.assertEqual((paused.subscriber_code, paused.status), ("X", ""))
+        with self.assertRaisesRegex(HotmartBadPayloadError, "subscriber code"):
+            parse_subscription_item({"status": "ACTIVE"})
 
     def test_charges_of_a_subscription(self):
         charges = charges_by_transaction(load_fixture("subscription_purchases.json"))
@@ -269,7 +272,12 @@ class TestSubscriptions(HotmartReceiveCase):
                     page(
                         [
                             charge_item("HP3003000000003", 3),
-                            charge_item("HP3003000000051", 1, email="john.miller@example.com"),
+                            charge_item(
+                                "HP3003000000051",
+                                2,
+                                email="john.miller@example.com",
+                                order_date=1791548400000,
+                            ),
                         ]
                     )
                 ]
@@ -291,6 +299,42 @@ class TestSubscriptions(HotmartReceiveCase):
         self.backend._fetch_sales(*self.window, ["APPROVED"])
         (call,) = self.subscription_calls()
         self.assertEqual(call["accession_date"], [str(1794140400000 - 86400000)])
+
+    def test_a_new_subscription_of_a_returning_subscriber_is_not_mistaken_for_the_old(self):
+        # John's yearly subscription ended in October; his first charge of November is of a
+        # new subscription, which the product's pages tell
+        new = copy.deepcopy(load_fixture("subscriptions.json")["items"][1])
+        new.update(
+            subscriber_code="JOHN2NEW",
+            status="ACTIVE",
+            accession_date=1794140400000,
+            end_accession_date=None,
+            transaction="HP3003000000077",
+        )
+        self.fake_subscriptions(load_fixture("subscriptions.json"), page([new]))
+        self.sync()
+        self.fake_hotmart(
+            history={
+                "APPROVED": [
+                    page([charge_item("HP3003000000077", 1, email="john.miller@example.com")])
+                ]
+            },
+            users={},
+        )
+        sales = self.backend._fetch_sales(*self.window, ["APPROVED"])
+        self.assertEqual(sales.subscription_id.subscriber_code, "JOHN2NEW")
+        self.assertFalse(self.subscription("K7PL2QXA").sale_ids)
+
+    def test_hotmart_is_asked_once_a_day_for_a_charge_it_cannot_place(self):
+        self.fake_subscriptions(page([]))
+        self.fake_hotmart(
+            history={"APPROVED": [page([charge_item("HP3003000000003", 3)])]}, users={}
+        )
+        sales = self.backend._fetch_sales(*self.window, ["APPROVED"])
+        self.backend._fetch_sales(*self.window, ["APPROVED"])
+        self.assertFalse(sales.subscription_id)
+        self.assertEqual(len(self.subscription_calls()), 1)
+        self.assertTrue(sales.subscription_lookup_date)
 
     def test_a_buyer_with_two_subscriptions_of_one_product_is_told_apart_by_charges(self):
         twice = load_fixture("subscriptions.json")
@@ -427,3 +471,7 @@ class TestSubscriptions(HotmartReceiveCase):
         order = self.env["sale.order"].with_user(self.env.ref("base.user_admin"))
         with self.assertRaises(AccessError):
             order.create({"partner_id": partner.id, "hotmart_subscription_id": ana.id})
+        with self.assertRaises(AccessError):  # reading is the Hotmart role's; syncing a manager's
+            self.backend.with_user(user).action_sync_subscriptions()
+        employee = new_test_user(self.env, login="no_hotmart_role", groups="base.group_user")
+        self.assertNotIn("hotmart_subscription_ids", partner.with_user(employee).fields_get())
