@@ -6,7 +6,7 @@
     "author": "hotmart_connector contributors",
     "website": "https://github.com/hotmart-connector/hotmart_connector",
     "license": "LGPL-3",
-    "depends": ["sale"],
+    "depends": ["sale_management"],
     "external_dependencies": {"python": ["requests", "python-stdnum"]},
     "data": [
         "security/hotmart_security.xml",
@@ -17,12 +17,16 @@
         "views/hotmart_status_mapping_views.xml",
         "views/hotmart_sale_views.xml",
         "views/hotmart_sale_fetch_views.xml",
+        "views/hotmart_sale_receive_confirm_views.xml",
         "views/hotmart_webhook_event_views.xml",
         "views/sale_order_views.xml",
         "views/hotmart_settlement_views.xml",
         "views/hotmart_subscription_views.xml",
         "views/hotmart_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["hotmart_connector/static/tests/tours/*.js"],
+    },
     "application": True,
     "installable": True,
 }

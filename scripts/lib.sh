@@ -95,6 +95,26 @@ install_odoo_requirements() {
         die "pip could not install Odoo's requirements (above); a missing build dependency is the usual cause."
 }
 
+# The browser tour drives Chromium headless; Odoo finds it on the PATH.
+ensure_chromium() {
+    local browser
+    for browser in chromium chromium-browser google-chrome; do
+        command -v "$browser" >/dev/null && return
+    done
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        step "Installing Chromium for the browser tour" install_chromium
+    elif [ "${CI:-}" = true ]; then
+        die "Chromium is missing and only root can install it: sudo apt-get install chromium"
+    else
+        say "Chromium is missing (sudo apt-get install chromium): the browser tour will fail."
+    fi
+}
+
+install_chromium() {
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+}
+
 ensure_postgres() {
     if ! command -v pg_isready >/dev/null; then
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

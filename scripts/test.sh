@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, the installer's checks, then pytest-odoo on two fresh databases
-# with the addon. Installs Odoo 18 in .venv first when no Python here can import it.
+# with the addon (a browser tour included: Chromium is installed when missing). Installs Odoo 18 in .venv first when no Python here can import it.
 #   scripts/test.sh [pytest arguments]
 # Environment: PYTHON (default python3), TEST_DB (default hotmart_test), SKIP_LINT=1,
 # ODOO_SOURCE (where to get Odoo 18 from when it must be installed; see scripts/lib.sh).
@@ -10,6 +10,7 @@ source "$(dirname "$0")/lib.sh"
 ensure_odoo
 install_python_requirements requirements.txt requirements-test.txt
 ensure_postgres
+ensure_chromium
 
 if [ "${SKIP_LINT:-}" != 1 ] && [ -d "$ROOT/.git" ]; then
     say "Linting (pre-commit: ruff, pylint-odoo)"

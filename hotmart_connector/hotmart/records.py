@@ -33,6 +33,47 @@ SALE_STATUSES = [
 ]
 SALE_STATUS_CODES = [code for code, _label in SALE_STATUSES]
 
+# Hotmart's webhook events, with a readable label.
+WEBHOOK_EVENTS = [
+    ("PURCHASE_APPROVED", "Purchase approved"),
+    ("PURCHASE_COMPLETE", "Purchase complete (guarantee over)"),
+    ("PURCHASE_CANCELED", "Purchase cancelled"),
+    ("PURCHASE_REFUNDED", "Purchase refunded"),
+    ("PURCHASE_CHARGEBACK", "Chargeback"),
+    ("PURCHASE_PROTEST", "Refund requested"),
+    ("PURCHASE_BILLET_PRINTED", "Boleto/PIX issued"),
+    ("PURCHASE_EXPIRED", "Purchase expired unpaid"),
+    ("PURCHASE_DELAYED", "Payment overdue"),
+    ("PURCHASE_OUT_OF_SHOPPING_CART", "Abandoned cart"),
+    ("SUBSCRIPTION_CANCELLATION", "Subscription cancelled"),
+    ("SWITCH_PLAN", "Plan switched"),
+    ("UPDATE_SUBSCRIPTION_CHARGE_DATE", "Charge date changed"),
+    ("CLUB_FIRST_ACCESS", "Club: first access"),
+    ("CLUB_MODULE_COMPLETED", "Club: module completed"),
+]
+
+# `payment.type` values, with a readable label.
+PAYMENT_TYPES = [
+    ("CREDIT_CARD", "Credit card"),
+    ("PIX", "PIX"),
+    ("BILLET", "Boleto"),
+    ("PAYPAL", "PayPal"),
+    ("PAYPAL_INTERNACIONAL", "PayPal (international)"),
+    ("PICPAY", "PicPay"),
+    ("GOOGLE_PAY", "Google Pay"),
+    ("SAMSUNG_PAY", "Samsung Pay"),
+    ("WALLET", "Hotmart wallet"),
+    ("HOTCARD", "Hotcard"),
+    ("HYBRID", "Two payment methods"),
+    ("DIRECT_DEBIT", "Direct debit"),
+    ("DIRECT_BANK_TRANSFER", "Bank transfer"),
+    ("MANUAL_TRANSFER", "Manual transfer"),
+    ("CASH_PAYMENT", "Cash"),
+    ("FINANCED_BILLET", "Financed boleto"),
+    ("FINANCED_INSTALLMENT", "Financed installments"),
+    ("ECHECK", "eCheck"),
+]
+
 # Webhooks spell some statuses differently, and are mapped by their event name first.
 WEBHOOK_EVENT_STATUSES = {
     "PURCHASE_APPROVED": "APPROVED",

@@ -22,6 +22,7 @@ import secrets
 import sys
 import threading
 import time
+import unicodedata
 import urllib.error
 import urllib.request
 import uuid
@@ -179,7 +180,8 @@ class SandboxData:
             "locale": "PT_BR" if kind != "FOREIGN" else "EN",
             "name": f"{first} {last}" if kind != "CNPJ" else f"{last} {first} Cursos Ltda",
             "trade_name": "",
-            "email": f"{first}.{last}.{number}@example.com".lower()
+            # Fábio writes fabio in his e-mail address, not fbio
+            "email": unicodedata.normalize("NFKD", f"{first}.{last}.{number}@example.com".lower())
             .encode("ascii", "ignore")
             .decode(),
             "cellphone": f"119{rng.randint(10000000, 99999999)}",

@@ -3,9 +3,10 @@ import logging
 import random
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+import pytz
 from psycopg2 import errors
 
 from odoo import api, fields, models
@@ -276,8 +277,28 @@ class HotmartBackend(models.Model):
         help="End of the last window whose sales were all read from Hotmart. The next run "
         "starts a little before it.",
     )
+    last_sync_date = fields.Datetime(
+        string="Last Complete Status Sync",
+        readonly=True,
+        copy=False,
+        help="When the status sync last read its whole window from Hotmart.",
+    )
     last_error = fields.Text(readonly=True, copy=False)
+    # the overview's figures
+    to_receive_count = fields.Integer(compute="_compute_overview")
+    failed_count = fields.Integer(compute="_compute_overview")
+    sales_today = fields.Monetary(
+        compute="_compute_overview", currency_field="company_currency_id", string="Paid Today"
+    )
+    sales_week = fields.Monetary(
+        compute="_compute_overview", currency_field="company_currency_id", string="Paid in 7 Days"
+    )
+    sales_month = fields.Monetary(
+        compute="_compute_overview", currency_field="company_currency_id", string="Paid This Month"
+    )
+    last_webhook_date = fields.Datetime(compute="_compute_overview", string="Last Webhook")
     sale_count = fields.Integer(compute="_compute_sale_count", string="Hotmart Sales")
+    order_count = fields.Integer(compute="_compute_order_count", string="Orders")
 
     # Statuses
     status_mapping_ids = fields.One2many("hotmart.status.mapping", "backend_id", copy=True)
@@ -503,21 +524,32 @@ class HotmartBackend(models.Model):
         try:
             self._get_client(retries=1, rate_limit_retries=1, max_wait=10).check_connection()
         except HotmartError as error:
-            raise UserError(self._explain_connection_error(error)) from None
+            reason = self._explain_connection_error(error)
+            self.sudo().message_post(
+                body=self.env._("Test Connection failed: %(reason)s", reason=reason)
+            )
+            return self._notification("danger", self.env._("Test Connection failed"), reason)
         self.sudo().last_connection_date = fields.Datetime.now()
+        message = self.env._(
+            "%(name)s can talk to Hotmart (%(environment)s). Sales can now be received.",
+            name=self.name,
+            environment=dict(self._fields["environment"]._description_selection(self.env))[
+                self.environment
+            ],
+        )
+        self.sudo().message_post(body=message)
+        return self._notification("success", self.env._("Connected to Hotmart"), message)
+
+    def _notification(self, kind, title, message):
+        """A notification that stays until read when something failed; the form reloads."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success",
-                "title": self.env._("Connected to Hotmart"),
-                "message": self.env._(
-                    "%(name)s can talk to Hotmart (%(environment)s). Sales can now be received.",
-                    name=self.name,
-                    environment=dict(self._fields["environment"]._description_selection(self.env))[
-                        self.environment
-                    ],
-                ),
+                "type": kind,
+                "title": title,
+                "message": message,
+                "sticky": kind == "danger",
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
@@ -683,25 +715,45 @@ class HotmartBackend(models.Model):
     @api.model
     def _cron_receive_orders(self):
         """Scheduled action: receive the new sales of every active account."""
-        self._run_for_active_accounts("_receive_new_sales", self.env._("the scheduled action"))
+        self._run_for_active_accounts(
+            "_receive_new_sales", lambda env: env._("the scheduled action")
+        )
 
     @api.model
     def _cron_sync_statuses(self):
         """Scheduled action: bring every active account's recent sales in step with Hotmart."""
-        self._run_for_active_accounts("_sync_statuses", self.env._("the status sync"))
+        self._run_for_active_accounts("_sync_statuses", lambda env: env._("the status sync"))
 
     @api.model
-    def _run_for_active_accounts(self, method, origin):
+    def _run_for_active_accounts(self, method, origin_of):
         """Each active account's run, committed per page; Odoo runs it again if work waits."""
         commit = not getattr(threading.current_thread(), "testing", False)
         done = remaining = 0
         for backend in self.search([("state", "=", "active")]):
-            result = backend.with_context(hotmart_commit=commit)._run_isolated(
-                method, origin=origin
-            )
+            # what the run writes (chatter, errors) is read in the company's language
+            backend = backend.with_context(hotmart_commit=commit, lang=backend._company_lang())
+            result = backend._run_isolated(method, origin=origin_of(backend.env))
             done += result.get("processed", 0)
             remaining += result.get("remaining", 0)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    def _set_last_error(self, error):
+        """Keep the last run's error on the account; the chatter tells when runs start failing
+        (or fail differently) and when they work again, not every failed run of an outage."""
+        self.ensure_one()
+        backend = self.sudo()
+        if (error or False) == (backend.last_error or False):
+            return
+        if error:
+            backend.message_post(body=self.env._("A run failed: %(error)s", error=error))
+        else:
+            backend.message_post(body=self.env._("Runs work again."))
+        backend.last_error = error or False
+
+    def _company_lang(self):
+        """The language of the account's company: scheduled runs and webhooks write in it."""
+        self.ensure_one()
+        return self.company_id.partner_id.lang or self.env.lang or "en_US"
 
     def _run_isolated(self, method, **kwargs):
         """Run one account's scheduled work; an unexpected error never stops the others."""
@@ -715,8 +767,8 @@ class HotmartBackend(models.Model):
             _logger.exception("Hotmart account %s: %s failed", self.id, method)
             if self.env.context.get("hotmart_commit"):
                 self.env.cr.rollback()
-            self.sudo().last_error = self.env._(
-                "Unexpected error, the next run will try again: %(error)s", error=error
+            self._set_last_error(
+                self.env._("Unexpected error, the next run will try again: %(error)s", error=error)
             )
             return {}
 
@@ -731,7 +783,13 @@ class HotmartBackend(models.Model):
         self.ensure_one()
         now = fields.Datetime.now()
         date_from = now - timedelta(days=self.sync_lookback_days)
-        return self._fetch_window_then_receive(date_from, now, list(SALE_STATUS_CODES), origin)
+        return self._fetch_window_then_receive(
+            date_from,
+            now,
+            list(SALE_STATUS_CODES),
+            origin,
+            when_complete={"last_sync_date": now},
+        )
 
     def _receive_new_sales(self, origin):
         """Store the window's sales, then receive the pending ones (docs/architecture.md)."""
@@ -761,7 +819,8 @@ class HotmartBackend(models.Model):
             fetch_error = error.message
             _logger.warning("Hotmart account %s: reading stopped: %s", self.id, error.message)
         values = {} if fetch_error else dict(when_complete or {})
-        self.sudo().write(dict(values, last_error=fetch_error))
+        self.sudo().write(values)
+        self._set_last_error(fetch_error)
         self._end_of_page()
         result = self._receive_pending(self._importable_statuses(), origin)
         result["fetch_error"] = fetch_error
@@ -930,11 +989,77 @@ class HotmartBackend(models.Model):
             },
         }
 
+    def _compute_overview(self):
+        """Per account: sales waiting and failed, paid sales today, in 7 days and this month
+        (company currency, days of the user's time zone), and the last webhook received."""
+        Sale = self.env["hotmart.sale"]
+        states = Sale._read_group(
+            [("backend_id", "in", self.ids), ("state", "in", ("pending", "failed"))],
+            ["backend_id", "state"],
+            ["__count"],
+        )
+        counts = {(backend, state): count for backend, state, count in states}
+        today = fields.Date.context_today(self)
+        starts = {
+            "sales_today": today,
+            "sales_week": today - timedelta(days=6),
+            "sales_month": today.replace(day=1),
+        }
+        paid = {}
+        for name, day in starts.items():
+            start = self._utc_start_of(day)
+            for backend, total in Sale._read_group(
+                [
+                    ("backend_id", "in", self.ids),
+                    ("status", "in", ("APPROVED", "COMPLETE")),
+                    ("order_date", ">=", start),
+                ],
+                ["backend_id"],
+                ["amount_company:sum"],
+            ):
+                paid[(backend, name)] = total
+        webhooks = dict(
+            self.env["hotmart.webhook.event"]._read_group(
+                [("backend_id", "in", self.ids)], ["backend_id"], ["received_date:max"]
+            )
+        )
+        for backend in self:
+            backend.to_receive_count = counts.get((backend, "pending"), 0)
+            backend.failed_count = counts.get((backend, "failed"), 0)
+            for name in starts:
+                backend[name] = paid.get((backend, name), 0.0)
+            backend.last_webhook_date = webhooks.get(backend, False)
+
+    def _utc_start_of(self, day):
+        """The first moment of ``day`` in the user's time zone, as naive UTC."""
+        tz = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
+        start = tz.localize(datetime.combine(day, datetime.min.time()))
+        return start.astimezone(pytz.utc).replace(tzinfo=None)
+
+    def _compute_order_count(self):
+        counts = dict(
+            self.env["sale.order"]._read_group(
+                [("hotmart_backend_id", "in", self.ids)], ["hotmart_backend_id"], ["__count"]
+            )
+        )
+        for backend in self:
+            backend.order_count = counts.get(backend, 0)
+
+    def action_view_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "hotmart_connector.hotmart_sale_order_action"
+        )
+        action["domain"] = [("hotmart_backend_id", "=", self.id)]
+        return action
+
     def action_view_sales(self):
+        """The account's sales; the overview's buttons open them filtered (to receive...)."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "hotmart_connector.hotmart_sale_action"
         )
         action["domain"] = [("backend_id", "=", self.id)]
-        action["context"] = {"default_backend_id": self.id}
+        filters = {k: v for k, v in self.env.context.items() if k.startswith("search_default_")}
+        action["context"] = dict(filters, default_backend_id=self.id)
         return action

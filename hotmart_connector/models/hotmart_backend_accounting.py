@@ -168,10 +168,13 @@ class HotmartBackend(models.Model):
         Sale = self.env["hotmart.sale"].sudo()
         for backend in self.search([("state", "=", "active")]):
             sale_ids = Sale.search(backend._invoice_work_domain(), order="order_date, id").ids
+            in_lang = Sale.with_context(lang=backend._company_lang())
             for batch_ids in split_every(INVOICE_BATCH, sale_ids):
                 try:
                     # invoices and reversals, and the orders' states that waited on them
-                    Sale.browse(batch_ids)._apply_status_to_orders(self.env._("the invoicing run"))
+                    in_lang.browse(batch_ids)._apply_status_to_orders(
+                        in_lang.env._("the invoicing run")
+                    )
                 except errors.TransactionRollbackError as error:
                     # another run is on these sales: the next run finds them done or to do
                     if not commit:

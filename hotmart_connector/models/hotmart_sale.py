@@ -8,6 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import (
+    PAYMENT_TYPES,
     SALE_STATUSES,
     buyers_by_transaction,
     parse_history_item,
@@ -15,6 +16,7 @@ from ..hotmart.records import (
     without_nul,
 )
 from .bulk import raise_concurrent_run
+from .formatting import format_money
 from .guard import as_connector, check_hotmart_role
 
 _logger = logging.getLogger(__name__)
@@ -56,10 +58,27 @@ class HotmartSale(models.Model):
     buyer_document = fields.Char(string="Buyer CPF/CNPJ", readonly=True)
     product_name = fields.Char(readonly=True)
     hotmart_product_id = fields.Char(string="Hotmart Product ID", readonly=True)
-    amount = fields.Monetary(readonly=True, currency_field="currency_id")
+    amount = fields.Monetary(
+        readonly=True, currency_field="currency_id", aggregator=None, help="In the sale's currency."
+    )
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    amount_company = fields.Monetary(
+        string="Amount (company currency)",
+        compute="_compute_amount_company",
+        store=True,
+        currency_field="company_currency_id",
+        help="The amount in company currency, as the order is made: USD and EUR at the "
+        "account's rates, other currencies at Odoo's rate of the order date. Empty while "
+        "Odoo has no rate for the sale's currency. The only amount that is added up.",
+    )
     currency_id = fields.Many2one("res.currency", readonly=True)
     currency_code = fields.Char(readonly=True, help="The currency as Hotmart spells it.")
-    payment_type = fields.Char(readonly=True)
+    payment_type = fields.Char(string="Payment Type Code", readonly=True)
+    payment_type_label = fields.Selection(
+        PAYMENT_TYPES, string="Payment Type", compute="_compute_payment_type_label", store=True
+    )
     installments = fields.Integer(readonly=True)
     recurrence_number = fields.Integer(readonly=True)
     payload = fields.Json(readonly=True, copy=False, help="What Hotmart sent, as received.")
@@ -75,6 +94,7 @@ class HotmartSale(models.Model):
     state = fields.Selection(
         [
             ("pending", "To Receive"),
+            ("not_imported", "Not Imported"),
             ("done", "Received"),
             ("failed", "Failed"),
             ("ignored", "Ignored"),
@@ -94,6 +114,30 @@ class HotmartSale(models.Model):
             "A Hotmart transaction is stored once per account.",
         ),
     ]
+
+    @api.depends("payment_type")
+    def _compute_payment_type_label(self):
+        known = {code for code, _label in PAYMENT_TYPES}
+        for sale in self:
+            sale.payment_type_label = sale.payment_type if sale.payment_type in known else False
+
+    @api.depends("amount", "currency_id", "order_date", "backend_id")
+    def _compute_amount_company(self):
+        for backend in self.backend_id:
+            sales = self.filtered(lambda s, b=backend: s.backend_id == b)
+            first_rate_days = backend._first_rate_days(sales.currency_id)
+            for sale in sales:
+                try:
+                    sale.amount_company = backend._convert_to_company_currency(
+                        sale.amount,
+                        sale.currency_id,
+                        sale.currency_code,
+                        sale.order_date,
+                        first_rate_days,
+                    )
+                except UserError:
+                    sale.amount_company = False  # no rate yet: not counted as zero
+        (self - self.filtered("backend_id")).amount_company = False
 
     @api.depends("payload")
     def _compute_payload_display(self):
@@ -168,6 +212,7 @@ class HotmartSale(models.Model):
             # webhook stale (staleness is judged on Hotmart's event times only)
             entries[transaction].update(self._values_from_record(record, currencies))
         sales = self._upsert(backend, entries)
+        sales._sync_import_state()
         sales._apply_status_to_orders()
         return sales
 
@@ -303,6 +348,40 @@ class HotmartSale(models.Model):
         self.invalidate_model(["payload"])
         return blanked
 
+    def _sync_import_state(self):
+        """Waiting sales are To Receive while the mapping imports their status, and Not
+        Imported otherwise: nothing would ever receive them, but a person still may."""
+        for backend in self.backend_id:
+            importable = backend._importable_statuses()
+            waiting = self.filtered(
+                lambda s, b=backend: (
+                    s.backend_id == b
+                    and s.state in ("pending", "not_imported")
+                    and not s.sale_order_id
+                )
+            )
+            now_importable = waiting.filtered(
+                lambda s, i=importable: s.state == "not_imported" and s.status in i
+            )
+            not_importable = waiting.filtered(
+                lambda s, i=importable: s.state == "pending" and s.status not in i
+            )
+            if now_importable:
+                now_importable.write({"state": "pending"})
+            if not_importable:
+                not_importable.write({"state": "not_imported"})
+
+    @api.model
+    def _sync_import_state_of(self, backends):
+        """After a mapping change: every waiting sale of these accounts in the right state."""
+        self.search(
+            [
+                ("backend_id", "in", backends.ids),
+                ("state", "in", ("pending", "not_imported")),
+                ("sale_order_id", "=", False),
+            ]
+        )._sync_import_state()
+
     def _write_changes(self, values):
         """Write only what differs: re-reading an unchanged sale costs no UPDATE."""
         changed = {name: value for name, value in values.items() if self._differs(name, value)}
@@ -347,7 +426,9 @@ class HotmartSale(models.Model):
         )
         if not sale:
             vals = dict(values, payload=raw, backend_id=backend.id, transaction=record.transaction)
-            return self._create_tolerating_duplicates(backend, [vals]), False
+            sale = self._create_tolerating_duplicates(backend, [vals])
+            sale._sync_import_state()
+            return sale, False
         if sale._said_before_status(said_at):
             return sale, True
         came_by_webhook = (sale.payload or {}).get("source") == "webhook"
@@ -358,6 +439,7 @@ class HotmartSale(models.Model):
                 "payload": raw if came_by_webhook else {"webhook": raw},
             }
         )
+        sale._sync_import_state()
         return sale, False
 
     def _is_importable(self):
@@ -391,10 +473,23 @@ class HotmartSale(models.Model):
     # ------------------------------------------------------------------ receiving
 
     def action_receive(self):
-        """Receive the selected sales as sale orders (the list's 'Receive orders' action)."""
+        """Receive the selected sales as sale orders (the list's 'Receive orders' action).
+
+        Sales whose status the account does not import are received only once the person
+        confirmed, having read what they will become.
+        """
         self._check_receive_access()
+        unusual = self.filtered(lambda sale: sale.state == "not_imported")
+        if unusual and not self.env.context.get("hotmart_confirmed"):
+            return self.env["hotmart.sale.receive.confirm"]._open_for(self)
         result = as_connector(self)._receive(origin=self.env._("the Hotmart sales list"))
         return self._receive_notification(result)
+
+    def _outcome_state(self):
+        """The order state receiving this sale makes: what its status maps to."""
+        self.ensure_one()
+        line = self.backend_id._status_mapping().get(self.status)
+        return line.order_state if line else "draft"
 
     def _check_receive_access(self):
         """Hotmart users act on the sales they can see; the connector writes for them."""
@@ -558,18 +653,26 @@ class HotmartSale(models.Model):
             outcome = self.env._("No mapping for this status: the order stays a quotation.")
         return self.env._(
             "Received from Hotmart by %(origin)s: transaction %(transaction)s, status "
-            "%(status)s, paid %(amount)s %(currency)s. %(outcome)s",
+            "%(status)s, paid %(amount)s. %(outcome)s",
             origin=origin,
             transaction=self.transaction,
             status=status_label,
-            amount="%.2f" % self.amount,
-            currency=self.currency_code,
+            amount=format_money(self.env, self.amount, self.currency_id, self.currency_code),
             outcome=outcome,
         )
 
     def _receive_notification(self, result):
         received, already, failed = result["received"], result["already"], result["failed"]
+        SaleOrder = self.env["sale.order"]
+        states = {}
+        for order in received.sale_order_id:
+            states[order._hotmart_state()] = states.get(order._hotmart_state(), 0) + 1
         parts = [self.env._("%(count)s received", count=len(received))]
+        if states:
+            parts[0] += ": " + ", ".join(
+                f"{count} {SaleOrder._hotmart_outcome_label(state, count)}"
+                for state, count in sorted(states.items())
+            )
         if already:
             parts.append(self.env._("%(count)s already received", count=len(already)))
         if failed:
@@ -587,15 +690,15 @@ class HotmartSale(models.Model):
 
     def action_ignore(self):
         self._check_receive_access()
-        as_connector(self).filtered(lambda sale: sale.state in ("pending", "failed")).write(
-            {"state": "ignored", "error": False}
-        )
+        as_connector(self).filtered(
+            lambda sale: sale.state in ("pending", "not_imported", "failed")
+        ).write({"state": "ignored", "error": False})
 
     def action_reset(self):
         self._check_receive_access()
-        as_connector(self).filtered(lambda sale: sale.state in ("ignored", "failed")).write(
-            {"state": "pending", "error": False}
-        )
+        sales = as_connector(self).filtered(lambda sale: sale.state in ("ignored", "failed"))
+        sales.write({"state": "pending", "error": False})
+        sales._sync_import_state()
 
     def action_open_order(self):
         self.ensure_one()

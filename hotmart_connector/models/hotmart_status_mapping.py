@@ -67,6 +67,29 @@ class HotmartStatusMapping(models.Model):
         ),
     ]
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._sync_waiting_sales(lines.backend_id)
+        return lines
+
+    def write(self, vals):
+        backends = self.backend_id
+        result = super().write(vals)
+        if {"hotmart_status", "import_order", "backend_id"} & set(vals):
+            self._sync_waiting_sales(backends | self.backend_id)
+        return result
+
+    def unlink(self):
+        backends = self.backend_id
+        result = super().unlink()
+        self._sync_waiting_sales(backends)
+        return result
+
+    def _sync_waiting_sales(self, backends):
+        """Waiting sales say whether the mapping, as it is now, imports their status."""
+        self.env["hotmart.sale"].sudo()._sync_import_state_of(backends)
+
     @api.model
     def _default_values_for(self, backend, status, sequence):
         order_state, import_order, create_activity = DEFAULT_STATUS_MAPPING[status]

@@ -11,7 +11,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date, split_every
 
 from ..hotmart.exceptions import HotmartBadPayloadError
-from ..hotmart.records import parse_webhook
+from ..hotmart.records import WEBHOOK_EVENTS, parse_webhook
 from ..hotmart.subscriptions import SUBSCRIPTION_EVENTS, parse_subscription_event
 from .guard import as_connector, check_hotmart_role
 
@@ -46,13 +46,19 @@ class HotmartWebhookEvent(models.Model):
     )
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
     event_uid = fields.Char(string="Event ID", required=True, readonly=True, index=True)
-    event = fields.Char(readonly=True, index=True)
+    event = fields.Char(string="Event Code", readonly=True, index=True)
+    event_label = fields.Selection(
+        WEBHOOK_EVENTS, string="Event", compute="_compute_event_label", store=True
+    )
     creation_date = fields.Datetime(
         string="Sent On", readonly=True, index=True, help="When Hotmart created the event."
     )
     received_date = fields.Datetime(readonly=True, default=fields.Datetime.now, index=True)
     transaction = fields.Char(readonly=True, index=True)
     payload = fields.Text(readonly=True, help="The body exactly as Hotmart sent it.")
+    payload_display = fields.Text(
+        string="Body", compute="_compute_payload_display", help="The body, indented to read."
+    )
     sale_id = fields.Many2one("hotmart.sale", readonly=True, index="btree_not_null")
     sale_order_id = fields.Many2one(related="sale_id.sale_order_id", string="Sale Order")
     subscription_id = fields.Many2one(
@@ -80,6 +86,37 @@ class HotmartWebhookEvent(models.Model):
             "Each Hotmart event is stored once per account.",
         ),
     ]
+
+    @api.depends("event")
+    def _compute_event_label(self):
+        known = {code for code, _label in WEBHOOK_EVENTS}
+        for event in self:
+            event.event_label = event.event if event.event in known else False
+
+    def _cause(self, event_name):
+        """'webhook Purchase refunded': why the connector did something, for the chatter."""
+        label = dict(self._fields["event_label"]._description_selection(self.env)).get(
+            event_name, event_name
+        )
+        return self.env._("webhook %(event)s", event=label)
+
+    @api.depends("payload")
+    def _compute_payload_display(self):
+        for event in self:
+            try:
+                body = json.loads(event.payload or "")
+            except ValueError:
+                event.payload_display = event.payload  # not JSON: shown as it came
+                continue
+            event.payload_display = json.dumps(body, indent=2, ensure_ascii=False, sort_keys=True)
+
+    @api.depends("event", "transaction", "subscription_id", "event_uid")
+    def _compute_display_name(self):
+        labels = dict(self._fields["event_label"]._description_selection(self.env))
+        for event in self:
+            subject = event.transaction or event.subscription_id.subscriber_code
+            name = labels.get(event.event_label) or event.event or event.event_uid
+            event.display_name = f"{name} {subject}" if subject else name
 
     # ------------------------------------------------------------------ receiving
 
@@ -155,7 +192,8 @@ class HotmartWebhookEvent(models.Model):
         pending = self.search([("state", "=", "pending")], order="creation_date, id")
         for batch_ids in split_every(PROCESS_BATCH, pending.ids):
             for event in self.browse(batch_ids):
-                event._process_isolated()
+                # what processing writes (chatter, results) is read in the company's language
+                event.with_context(lang=event.backend_id._company_lang())._process_isolated()
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env["ir.cron"]._notify_progress(done=len(pending), remaining=0)
@@ -214,11 +252,7 @@ class HotmartWebhookEvent(models.Model):
             "SELECT pg_advisory_xact_lock(%s)",
             [advisory_key("hotmart", backend.id, event.sale.transaction)],
         )
-        Sale = (
-            self.env["hotmart.sale"]
-            .sudo()
-            .with_context(hotmart_cause=self.env._("webhook %(event)s", event=event.event))
-        )
+        Sale = self.env["hotmart.sale"].sudo().with_context(hotmart_cause=self._cause(event.event))
         sale, stale = Sale._store_webhook_sale(backend, event, payload.get("data"))
         values = {"sale_id": sale.id, "state": "done", "error": False}
         # level-triggered: whatever the event, an order out of step with its sale follows it
@@ -232,7 +266,7 @@ class HotmartWebhookEvent(models.Model):
                 ),
             )
         elif not sale.sale_order_id and sale._is_importable():
-            result = sale._receive(origin=self.env._("webhook %(event)s", event=event.event))
+            result = sale._receive(origin=self._cause(event.event))
             if result["failed"]:
                 values["result"] = self.env._("Order not created: %(error)s", error=sale.error)
             else:
@@ -266,7 +300,7 @@ class HotmartWebhookEvent(models.Model):
         stale = bool(said_at) and known._said_before(
             said_at, SUBSCRIPTION_EVENT_ASPECTS[event.event]
         )
-        cause = self.env._("webhook %(event)s", event=event.event)
+        cause = self._cause(event.event)
         subscription = Subscription._hotmart_store(backend, [record], said_at, cause).get(
             record.subscriber_code
         )

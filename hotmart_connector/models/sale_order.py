@@ -175,6 +175,24 @@ class SaleOrder(models.Model):
         return "draft"
 
     @api.model
+    def _hotmart_outcome_label(self, state, count=1):
+        """What an order in ``state`` is called in a count: "2 quotations"."""
+        if count == 1:
+            labels = {
+                "draft": self.env._("quotation"),
+                "sale": self.env._("sales order"),
+                "done": self.env._("locked sales order"),
+                "cancel": self.env._("cancelled order"),
+            }
+        else:
+            labels = {
+                "draft": self.env._("quotations"),
+                "sale": self.env._("sales orders"),
+                "done": self.env._("locked sales orders"),
+                "cancel": self.env._("cancelled orders"),
+            }
+        return labels[state]
+
     def _hotmart_state_label(self, state):
         field = self.env["hotmart.status.mapping"]._fields["order_state"]
         return dict(field._description_selection(self.env))[state]
@@ -280,10 +298,11 @@ class SaleOrder(models.Model):
         backend = sale.backend_id
         line = backend._status_mapping().get(status)
         current = self._hotmart_state()
+        labels = dict(sale._fields["status"]._description_selection(self.env))
         header = self.env._(
             "Hotmart status %(old)s → %(new)s (%(cause)s).",
-            old=self.hotmart_applied_status or "-",
-            new=status,
+            old=labels.get(self.hotmart_applied_status, self.hotmart_applied_status or "-"),
+            new=labels.get(status, status),
             cause=cause,
         )
         if not line:

@@ -12,5 +12,6 @@ from . import test_secret_logs
 from . import test_status_sync
 from . import test_subscriptions
 from . import test_test_connection
+from . import test_tour
 from . import test_trust
 from . import test_webhook

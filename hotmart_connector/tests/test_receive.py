@@ -98,9 +98,30 @@ class TestFetchSales(HotmartReceiveCase):
                 "status_mapping_ids": [(6, 0, approved.ids)],
             }
         )
-        action = wizard.action_fetch()
+        step = wizard.action_fetch()
+        self.assertEqual((step["res_model"], step["res_id"]), ("hotmart.sale.fetch", wizard.id))
+        self.assertEqual(wizard.summary, "5 fetched (5 new, 0 updated).")
+        self.assertEqual(wizard.paid_to_receive_count, 5)
+        action = wizard.action_open_sales()
         self.assertEqual(action["res_model"], "hotmart.sale")
-        self.assertEqual(len(self.Sale.search(action["domain"])), 5)
+        context = action["context"]
+        self.assertEqual(context["search_default_backend_id"], self.backend.id)
+        self.assertTrue(context["search_default_fetched_period"])  # a facet the person sees
+        period = [
+            ("order_date", ">=", context["hotmart_fetch_from"]),
+            ("order_date", "<=", context["hotmart_fetch_to"]),
+            ("backend_id", "=", self.backend.id),
+        ]
+        self.assertEqual(len(self.Sale.search(period)), 5)
+        again = wizard.create(
+            {"backend_id": self.backend.id, "date_from": self.window[0], "date_to": self.window[1]}
+        )
+        again.action_fetch()  # every status now: the approved ones are known already
+        self.assertEqual(again.new_count, len(again.sale_ids - wizard.sale_ids))
+        self.assertGreater(len(again.sale_ids), again.new_count)
+        wizard.action_receive_paid()
+        self.assertEqual(wizard.paid_to_receive_count, 0)
+        self.assertEqual(len(wizard.sale_ids.sale_order_id), 5)
 
 
 @tagged("post_install", "-at_install")
@@ -108,9 +129,27 @@ class TestReceiveOrders(HotmartReceiveCase):
     def setUp(self):
         super().setUp()
         self.fake_hotmart()
+        # a person receiving sales the mapping does not import has confirmed it
         self.sales = self.backend._fetch_sales(
             *self.window, statuses=["APPROVED", "REFUNDED", "PRINTED_BILLET"]
-        )
+        ).with_context(hotmart_confirmed=True)
+
+    def test_sales_not_imported_are_received_after_a_confirmation_that_says_why(self):
+        unusual = self.sales.filtered(lambda s: s.state == "not_imported")
+        self.assertEqual(set(unusual.mapped("status")), {"REFUNDED", "PRINTED_BILLET"})
+        asked = self.sales.with_context(hotmart_confirmed=False).action_receive()
+        self.assertEqual(asked["res_model"], "hotmart.sale.receive.confirm")
+        self.assertFalse(self.sales.sale_order_id)  # nothing received before the answer
+        wizard = self.env["hotmart.sale.receive.confirm"].browse(asked["res_id"])
+        self.assertIn("1 Refunded: each becomes a cancelled order.", wizard.summary)
+        self.assertIn("1 Boleto/PIX issued: each becomes a quotation.", wizard.summary)
+        self.assertIn("5 other selected sales are received as usual.", wizard.summary)
+        result = wizard.action_confirm()
+        message = result["params"]["message"]
+        self.assertIn("7 received: ", message)
+        self.assertIn("1 cancelled order", message)
+        self.assertIn("1 quotation", message)
+        self.assertEqual(set(self.sales.mapped("state")), {"done"})
 
     def test_each_sale_becomes_one_order_with_the_right_total(self):
         result = self.sales.action_receive()
@@ -164,7 +203,8 @@ class TestReceiveOrders(HotmartReceiveCase):
     def test_status_without_mapping_gives_a_quotation(self):
         self.backend.status_mapping_ids.filtered(lambda m: m.hotmart_status == "APPROVED").unlink()
         sale = self.sale("HP1001000000001")
-        sale.action_receive()
+        self.assertEqual(sale.state, "not_imported")
+        sale.with_context(hotmart_confirmed=True).action_receive()
         self.assertEqual(sale.sale_order_id.state, "draft")
         self.assertIn("No mapping", sale.sale_order_id.message_ids[0].body)
 
@@ -372,7 +412,7 @@ class TestReceiveOrders(HotmartReceiveCase):
         sale.action_ignore()
         self.assertEqual(sale.state, "ignored")
         sale.action_reset()
-        self.assertEqual(sale.state, "pending")
+        self.assertEqual(sale.state, "not_imported")  # a printed boleto: not imported
 
     def test_receive_products(self):
         self.http.add(responses.GET, PRODUCTS_URL, json=load_fixture("products.json"))
@@ -436,13 +476,13 @@ class TestReceiveCron(HotmartReceiveCase):
         # what was read before the failure is kept, and what was kept is received
         self.assertEqual(self.Sale.search_count([("backend_id", "=", self.backend.id)]), 3)
 
-    def test_sales_not_imported_by_the_mapping_stay_pending(self):
+    def test_sales_not_imported_by_the_mapping_say_so(self):
         self.fake_hotmart()
         self.backend._fetch_sales(*self.window, statuses=["PRINTED_BILLET"])
         with freeze_time("2026-11-27 12:00:00"):
             self.env["hotmart.backend"]._cron_receive_orders()
         boleto = self.sale("HP1001000000007")
-        self.assertEqual(boleto.state, "pending")
+        self.assertEqual(boleto.state, "not_imported")
         self.assertFalse(boleto.sale_order_id)
 
     def test_only_active_accounts_run(self):

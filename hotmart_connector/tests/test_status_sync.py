@@ -37,7 +37,7 @@ class TestStatusSync(HotmartReceiveCase):
         self.assertEqual(order.state, "cancel")
         self.assertEqual(order.hotmart_status, "REFUNDED")
         note = self.last_note(order)
-        self.assertIn("Hotmart status APPROVED → REFUNDED (webhook PURCHASE_REFUNDED)", note)
+        self.assertIn("Hotmart status Approved (paid) → Refunded (webhook PURCHASE_REFUNDED)", note)
         self.assertIn("Order Sales Order → Cancelled", note)
 
     def test_chargeback_cancels_a_locked_order(self):
@@ -146,7 +146,8 @@ class TestStatusSync(HotmartReceiveCase):
         paid_boleto = load_fixture("sales_history_printed_billet.json")
         self.backend._fetch_sales(*self.window, statuses=["PRINTED_BILLET"])
         boleto = self.sale("HP1001000000007")
-        self.assertEqual((boleto.state, boleto.sale_order_id.id), ("pending", False))
+        # nothing receives a printed boleto: it says so until it is paid
+        self.assertEqual((boleto.state, boleto.sale_order_id.id), ("not_imported", False))
         paid_boleto["items"][0]["purchase"]["status"] = "APPROVED"
         self.http.reset()
         self.http.add(

@@ -16,6 +16,15 @@ class TestTestConnection(FakeHotmartMixin, HotmartCase):
         for secret in ("s3cr3t-client-secret", "Y2xpZW50LWlkLTEyMzpzM2NyM3QtY2xpZW50LXNlY3JldA=="):
             self.assertNotIn(secret, text)
 
+    def failure(self, action):
+        """The message of a failed Test Connection: a notification that stays, titled so,
+        and the same words in the account's chatter."""
+        params = action["params"]
+        self.assertEqual((params["type"], params["title"]), ("danger", "Test Connection failed"))
+        self.assertTrue(params["sticky"])
+        self.assertIn("Test Connection failed: ", self.backend.message_ids[:1].body)
+        return params["message"]
+
     def test_success_makes_the_account_active(self):
         self.http.add(responses.POST, TOKEN_URL, json=load_fixture("oauth_token.json"))
         self.http.add(responses.GET, HISTORY_URL, json={"items": [], "page_info": {}})
@@ -25,6 +34,7 @@ class TestTestConnection(FakeHotmartMixin, HotmartCase):
         self.assertTrue(self.backend.last_connection_date)
         self.assertEqual(action["params"]["type"], "success")
         self.assertIn("Escola Teste can talk to Hotmart (Sandbox)", action["params"]["message"])
+        self.assertIn("can talk to Hotmart", self.backend.message_ids[:1].body)
 
     def test_wrong_credentials(self):
         self.http.add(
@@ -33,17 +43,17 @@ class TestTestConnection(FakeHotmartMixin, HotmartCase):
             status=401,
             json={"error": "invalid_client", "error_description": "Bad client credentials"},
         )
-        with self.assertRaisesRegex(UserError, "Hotmart refused these credentials") as caught:
-            self.backend.action_test_connection()
-        self.assert_no_secret(str(caught.exception))
+        caught = self.failure(self.backend.action_test_connection())
+        self.assertIn("Hotmart refused these credentials", caught)
+        self.assert_no_secret(caught)
         self.assertEqual(self.backend.state, "not_installed")
 
     def test_credential_of_the_other_environment(self):
         self.http.add(responses.POST, TOKEN_URL, json=load_fixture("oauth_token.json"))
         self.http.add(responses.GET, HISTORY_URL, status=403, json={"error": "unauthorized_client"})
-        with self.assertRaisesRegex(UserError, "check the Environment") as caught:
-            self.backend.action_test_connection()
-        self.assertIn("sandbox.hotmart.com", str(caught.exception))
+        caught = self.failure(self.backend.action_test_connection())
+        self.assertIn("check the Environment", caught)
+        self.assertIn("sandbox.hotmart.com", caught)
         self.assertEqual(self.backend.state, "not_installed")
 
     def test_hotmart_unreachable(self):
@@ -52,9 +62,9 @@ class TestTestConnection(FakeHotmartMixin, HotmartCase):
             TOKEN_URL,
             body=requests.ConnectionError(f"{TOKEN_URL}?client_secret=s3cr3t-client-secret"),
         )
-        with self.assertRaisesRegex(UserError, "could not be reached") as caught:
-            self.backend.action_test_connection()
-        self.assert_no_secret(str(caught.exception))
+        caught = self.failure(self.backend.action_test_connection())
+        self.assertIn("could not be reached", caught)
+        self.assert_no_secret(caught)
         self.assertEqual(self.backend.state, "not_installed")
 
     def test_rate_limited(self):
@@ -66,8 +76,7 @@ class TestTestConnection(FakeHotmartMixin, HotmartCase):
             json=load_fixture("error_429_too_many_requests.json"),
             headers={"RateLimit-Reset": "0"},
         )
-        with self.assertRaisesRegex(UserError, "Wait a minute"):
-            self.backend.action_test_connection()
+        self.assertIn("Wait a minute", self.failure(self.backend.action_test_connection()))
         self.assertEqual(self.backend.state, "not_installed")
 
     def test_missing_settings_are_named(self):

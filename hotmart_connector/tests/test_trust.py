@@ -275,7 +275,7 @@ class TestPayloadRetention(HotmartReceiveCase):
         old_failed = self.sale("HP1001000000002")  # ordered 2026-10-20
         old_failed.write({"state": "failed", "error": "a reason"})
         not_imported = self.backend._fetch_sales(*self.window, statuses=["REFUNDED"])
-        self.assertEqual(not_imported.state, "pending")  # refunded: never received
+        self.assertEqual(not_imported.state, "not_imported")  # refunded: never received
         Event = self.env["hotmart.webhook.event"]
         processed, _new = Event._store_delivery(
             self.backend, json.dumps(load_fixture("webhook_purchase_approved.json")).encode()

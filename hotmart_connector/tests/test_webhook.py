@@ -82,7 +82,7 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         order = self.order_of("HP2002000000001")
         self.assertEqual((order.state, order.amount_total), ("sale", 497.0))
         self.assertEqual(order.partner_id.vat, "529.982.247-25")
-        self.assertIn("webhook PURCHASE_APPROVED", order.message_ids.sorted("id")[0].body)
+        self.assertIn("webhook Purchase approved", order.message_ids.sorted("id")[0].body)
         self.assertIn(order.name, event.result)
 
     def test_wrong_or_missing_hottok_is_401_and_stores_nothing(self):
@@ -266,7 +266,8 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         self.post(load_fixture("webhook_purchase_refunded.json"))
         self.process()
         self.assertEqual(order.state, "cancel")
-        self.assertIn("webhook PURCHASE_REFUNDED", order.message_ids.sorted("id")[-1].body)
+        body = order.message_ids.sorted("id")[-1].body
+        self.assertIn("Approved (paid) → Refunded (webhook Purchase refunded)", body)
 
     def test_events_are_applied_in_hotmart_order(self):
         # delivered refund first, approval second: both wait, processing follows creation_date

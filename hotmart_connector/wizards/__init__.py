@@ -1,1 +1,2 @@
 from . import hotmart_sale_fetch
+from . import hotmart_sale_receive_confirm

@@ -2,8 +2,11 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_datetime
 
 from ..hotmart.exceptions import HotmartError
+
+PAID_STATUSES = ("APPROVED", "COMPLETE")
 
 
 class HotmartSaleFetch(models.TransientModel):
@@ -30,6 +33,22 @@ class HotmartSaleFetch(models.TransientModel):
         help="Empty: every status of the account's mapping.",
     )
 
+    state = fields.Selection([("choose", "Choose"), ("done", "Fetched")], default="choose")
+    sale_ids = fields.Many2many("hotmart.sale", string="Fetched Sales", readonly=True)
+    new_count = fields.Integer(readonly=True)
+    summary = fields.Char(readonly=True)
+    paid_to_receive_count = fields.Integer(compute="_compute_paid_to_receive_count")
+
+    @api.depends("sale_ids.state", "sale_ids.status")
+    def _compute_paid_to_receive_count(self):
+        for wizard in self:
+            wizard.paid_to_receive_count = len(wizard._paid_to_receive())
+
+    def _paid_to_receive(self):
+        return self.sale_ids.filtered(
+            lambda s: s.status in PAID_STATUSES and s.state in ("pending", "failed")
+        )
+
     @api.model
     def _default_backend(self):
         backends = self.env["hotmart.backend"].search([("state", "=", "active")], limit=2)
@@ -40,19 +59,62 @@ class HotmartSaleFetch(models.TransientModel):
         self.status_mapping_ids = False
 
     def action_fetch(self):
+        """Read the period, then say what came: how many, how many new, and what to do next."""
         self.ensure_one()
         if self.date_from > self.date_to:
             raise UserError(self.env._("The period ends before it starts."))
         statuses = self.status_mapping_ids.mapped("hotmart_status") or None
+        Sale = self.env["hotmart.sale"].sudo()
+        last_id_before = Sale.search([], order="id desc", limit=1).id or 0
         try:
             sales = self.backend_id._fetch_sales(self.date_from, self.date_to, statuses)
         except HotmartError as error:
             raise UserError(self.backend_id._explain_connection_error(error)) from None
+        new_count = len(sales.filtered(lambda sale: sale.id > last_id_before))
+        self.write(
+            {
+                "state": "done",
+                "sale_ids": [fields.Command.set(sales.ids)],
+                "new_count": new_count,
+                "summary": self.env._(
+                    "%(count)s fetched (%(new)s new, %(updated)s updated).",
+                    count=len(sales),
+                    new=new_count,
+                    updated=len(sales) - new_count,
+                ),
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Fetch Hotmart Sales"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def action_receive_paid(self):
+        """Receive the paid sales just fetched that wait, and show them."""
+        self.ensure_one()
+        self._paid_to_receive().action_receive()
+        return self.action_open_sales()
+
+    def action_open_sales(self):
+        """The sales list on the fetched period, its filters visible and removable."""
+        self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "hotmart_connector.hotmart_sale_action"
         )
-        action["domain"] = [("id", "in", sales.ids)]
         action["name"] = self.env._(
-            "%(count)s Hotmart sales of %(name)s", count=len(sales), name=self.backend_id.name
+            "%(name)s: %(date_from)s to %(date_to)s",
+            name=self.backend_id.name,
+            date_from=format_datetime(self.env, self.date_from),
+            date_to=format_datetime(self.env, self.date_to),
         )
+        action["context"] = {
+            "search_default_backend_id": self.backend_id.id,
+            "search_default_fetched_period": 1,
+            "hotmart_fetch_from": fields.Datetime.to_string(self.date_from),
+            "hotmart_fetch_to": fields.Datetime.to_string(self.date_to),
+        }
         return action

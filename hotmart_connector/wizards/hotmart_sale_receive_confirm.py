@@ -1,0 +1,54 @@
+from odoo import api, fields, models
+
+
+class HotmartSaleReceiveConfirm(models.TransientModel):
+    """Ask before receiving sales whose status the account does not import, saying what
+    each will become (a quotation, a cancelled order...)."""
+
+    _name = "hotmart.sale.receive.confirm"
+    _description = "Receive Hotmart Sales Not Imported"
+
+    sale_ids = fields.Many2many("hotmart.sale", string="Sales", readonly=True)
+    summary = fields.Text(readonly=True)
+
+    @api.model
+    def _open_for(self, sales):
+        wizard = self.create(
+            {"sale_ids": [fields.Command.set(sales.ids)], "summary": self._summary(sales)}
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Receive sales the account does not import?"),
+            "res_model": self._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    @api.model
+    def _summary(self, sales):
+        SaleOrder = self.env["sale.order"]
+        status_labels = dict(sales._fields["status"]._description_selection(self.env))
+        groups = {}
+        for sale in sales.filtered(lambda s: s.state == "not_imported"):
+            key = (sale.status, sale._outcome_state())
+            groups[key] = groups.get(key, 0) + 1
+        lines = [
+            self.env._(
+                "%(count)s %(status)s: each becomes a %(outcome)s.",
+                count=count,
+                status=status_labels.get(status, status),
+                outcome=SaleOrder._hotmart_outcome_label(state),
+            )
+            for (status, state), count in sorted(groups.items())
+        ]
+        others = len(sales.filtered(lambda s: s.state != "not_imported"))
+        if others:
+            lines.append(
+                self.env._("%(count)s other selected sales are received as usual.", count=others)
+            )
+        return "\n".join(lines)
+
+    def action_confirm(self):
+        self.ensure_one()
+        return self.sale_ids.with_context(hotmart_confirmed=True).action_receive()
