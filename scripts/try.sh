@@ -36,7 +36,7 @@ HOTMART_SANDBOX_URL="http://127.0.0.1:$sandbox_port" HOTMART_ODOO_PORT="$port" \
 
 cat <<MSG
 
-  Hotmart Connector: http://localhost:$port/odoo/action-hotmart_connector.hotmart_backend_action
+  Hotmart Connector: http://localhost:$port/odoo/action-hotmart_connector.hotmart_overview_action
   Login: admin   Password: admin   (database $db; Ctrl+C stops Odoo and the sandbox)
 
 MSG

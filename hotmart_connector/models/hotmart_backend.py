@@ -284,6 +284,9 @@ class HotmartBackend(models.Model):
         help="When the status sync last read its whole window from Hotmart.",
     )
     last_error = fields.Text(readonly=True, copy=False)
+    last_error_run = fields.Char(
+        readonly=True, copy=False, help="Which run the last error is of: only it clears it."
+    )
     # the overview's figures
     to_receive_count = fields.Integer(compute="_compute_overview")
     failed_count = fields.Integer(compute="_compute_overview")
@@ -291,7 +294,9 @@ class HotmartBackend(models.Model):
         compute="_compute_overview", currency_field="company_currency_id", string="Paid Today"
     )
     sales_week = fields.Monetary(
-        compute="_compute_overview", currency_field="company_currency_id", string="Paid in 7 Days"
+        compute="_compute_overview",
+        currency_field="company_currency_id",
+        string="Paid in the Last 7 Days",
     )
     sales_month = fields.Monetary(
         compute="_compute_overview", currency_field="company_currency_id", string="Paid This Month"
@@ -737,18 +742,20 @@ class HotmartBackend(models.Model):
             remaining += result.get("remaining", 0)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
-    def _set_last_error(self, error):
-        """Keep the last run's error on the account; the chatter tells when runs start failing
-        (or fail differently) and when they work again, not every failed run of an outage."""
+    def _set_last_error(self, error, run):
+        """Keep a run's error on the account. The chatter tells when a run starts failing (or
+        fails differently) and when that run works again, not every failed run of an outage;
+        another run's success does not clear it."""
         self.ensure_one()
         backend = self.sudo()
-        if (error or False) == (backend.last_error or False):
+        if not error:
+            if backend.last_error and backend.last_error_run == run:
+                backend.message_post(body=self.env._("Runs work again."))
+                backend.write({"last_error": False, "last_error_run": False})
             return
-        if error:
+        if (error, run) != (backend.last_error, backend.last_error_run):
             backend.message_post(body=self.env._("A run failed: %(error)s", error=error))
-        else:
-            backend.message_post(body=self.env._("Runs work again."))
-        backend.last_error = error or False
+        backend.write({"last_error": error, "last_error_run": run})
 
     def _company_lang(self):
         """The language of the account's company: scheduled runs and webhooks write in it."""
@@ -768,7 +775,8 @@ class HotmartBackend(models.Model):
             if self.env.context.get("hotmart_commit"):
                 self.env.cr.rollback()
             self._set_last_error(
-                self.env._("Unexpected error, the next run will try again: %(error)s", error=error)
+                self.env._("Unexpected error, the next run will try again: %(error)s", error=error),
+                method,
             )
             return {}
 
@@ -820,7 +828,10 @@ class HotmartBackend(models.Model):
             _logger.warning("Hotmart account %s: reading stopped: %s", self.id, error.message)
         values = {} if fetch_error else dict(when_complete or {})
         self.sudo().write(values)
-        self._set_last_error(fetch_error)
+        run = (
+            "_sync_statuses" if "last_sync_date" in (when_complete or {}) else "_receive_new_sales"
+        )
+        self._set_last_error(fetch_error, run)
         self._end_of_page()
         result = self._receive_pending(self._importable_statuses(), origin)
         result["fetch_error"] = fetch_error
@@ -990,8 +1001,9 @@ class HotmartBackend(models.Model):
         }
 
     def _compute_overview(self):
-        """Per account: sales waiting and failed, paid sales today, in 7 days and this month
-        (company currency, days of the user's time zone), and the last webhook received."""
+        """Per account: sales waiting and failed, sales paid (approved) today, in the last 7
+        days and this month (company currency, days of the user's time zone), and the last
+        webhook received."""
         Sale = self.env["hotmart.sale"]
         states = Sale._read_group(
             [("backend_id", "in", self.ids), ("state", "in", ("pending", "failed"))],
@@ -1012,7 +1024,7 @@ class HotmartBackend(models.Model):
                 [
                     ("backend_id", "in", self.ids),
                     ("status", "in", ("APPROVED", "COMPLETE")),
-                    ("order_date", ">=", start),
+                    ("approved_date", ">=", start),
                 ],
                 ["backend_id"],
                 ["amount_company:sum"],
@@ -1037,8 +1049,11 @@ class HotmartBackend(models.Model):
         return start.astimezone(pytz.utc).replace(tzinfo=None)
 
     def _compute_order_count(self):
+        # a count for every Hotmart role, Sales rights or not; the button needs them
         counts = dict(
-            self.env["sale.order"]._read_group(
+            self.env["sale.order"]
+            .sudo()
+            ._read_group(
                 [("hotmart_backend_id", "in", self.ids)], ["hotmart_backend_id"], ["__count"]
             )
         )

@@ -105,10 +105,12 @@ class HotmartBackend(models.Model):
             result["fetch_error"] = error.message
             _logger.warning("Hotmart account %s: subscriptions not read: %s", self.id, error)
             self._set_last_error(
-                self.env._("Subscriptions not read completely: %(reason)s", reason=error.message)
+                self.env._("Subscriptions not read completely: %(reason)s", reason=error.message),
+                "_sync_subscriptions",
             )
         else:
             self.sudo().last_subscription_sync_date = started
+            self._set_last_error(False, "_sync_subscriptions")
         self.subscription_ids._hotmart_refresh_rates()
         result["linked"] = self._link_subscription_charges(read_missing=False)
         self._end_of_page()

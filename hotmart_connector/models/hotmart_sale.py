@@ -64,6 +64,11 @@ class HotmartSale(models.Model):
     company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company Currency"
     )
+    amount_display = fields.Char(
+        string="Paid",
+        compute="_compute_amount_display",
+        help="What the buyer paid, with its own currency: COP 777.660,00, not $ 777.660,00.",
+    )
     amount_company = fields.Monetary(
         string="Amount (company currency)",
         compute="_compute_amount_company",
@@ -79,8 +84,8 @@ class HotmartSale(models.Model):
     payment_type_label = fields.Selection(
         PAYMENT_TYPES, string="Payment Type", compute="_compute_payment_type_label", store=True
     )
-    installments = fields.Integer(readonly=True)
-    recurrence_number = fields.Integer(readonly=True)
+    installments = fields.Integer(readonly=True, aggregator=None)
+    recurrence_number = fields.Integer(readonly=True, aggregator=None)
     payload = fields.Json(readonly=True, copy=False, help="What Hotmart sent, as received.")
     payload_display = fields.Text(string="Hotmart Payload", compute="_compute_payload_display")
     sale_order_id = fields.Many2one(
@@ -115,13 +120,22 @@ class HotmartSale(models.Model):
         ),
     ]
 
+    @api.depends("amount", "currency_id", "currency_code")
+    def _compute_amount_display(self):
+        for sale in self:
+            sale.amount_display = format_money(
+                self.env, sale.amount, sale.currency_id, sale.currency_code, sale.company_id
+            )
+
     @api.depends("payment_type")
     def _compute_payment_type_label(self):
         known = {code for code, _label in PAYMENT_TYPES}
         for sale in self:
             sale.payment_type_label = sale.payment_type if sale.payment_type in known else False
 
-    @api.depends("amount", "currency_id", "order_date", "backend_id")
+    @api.depends(
+        "amount", "currency_id", "order_date", "backend_id.usd_rate", "backend_id.eur_rate"
+    )
     def _compute_amount_company(self):
         for backend in self.backend_id:
             sales = self.filtered(lambda s, b=backend: s.backend_id == b)
@@ -213,6 +227,7 @@ class HotmartSale(models.Model):
             entries[transaction].update(self._values_from_record(record, currencies))
         sales = self._upsert(backend, entries)
         sales._sync_import_state()
+        sales._count_amounts_without_rate_again()
         sales._apply_status_to_orders()
         return sales
 
@@ -328,7 +343,7 @@ class HotmartSale(models.Model):
             and self.order_date < backend._payload_retention_limit()
             and self.state != "failed"
             and not (
-                self.state == "pending"
+                self.state in ("pending", "not_imported")
                 and (status or self.status) in backend._importable_statuses()
             )
         )
@@ -341,12 +356,18 @@ class HotmartSale(models.Model):
         self.env.cr.execute(
             "UPDATE hotmart_sale SET payload = NULL WHERE backend_id = %s "
             "AND payload IS NOT NULL AND order_date < %s AND state != 'failed' "
-            "AND NOT (state = 'pending' AND status = ANY(%s))",
+            "AND NOT (state IN ('pending', 'not_imported') AND status = ANY(%s))",
             [backend.id, limit, list(backend._importable_statuses())],
         )
         blanked = self.env.cr.rowcount
         self.invalidate_model(["payload"])
         return blanked
+
+    def _count_amounts_without_rate_again(self):
+        """Sales read again whose currency had no rate: counted now if Odoo has one."""
+        missing = self.filtered(lambda sale: not sale.amount_company and sale.amount)
+        if missing:
+            self.env.add_to_compute(self._fields["amount_company"], missing)
 
     def _sync_import_state(self):
         """Waiting sales are To Receive while the mapping imports their status, and Not
@@ -522,7 +543,7 @@ class HotmartSale(models.Model):
             [tuple(self.ids)],
         )
         self.invalidate_recordset(["sale_order_id", "state"])
-        return self.filtered(lambda sale: not sale.sale_order_id)
+        return self.filtered(lambda sale: not sale.sale_order_id and sale.state != "ignored")
 
     def _receive_for_backend(self, backend, origin):
         backend = backend.with_company(backend.company_id)
@@ -612,6 +633,9 @@ class HotmartSale(models.Model):
         if backend.team_id:
             values["team_id"] = backend.team_id.id
         values["user_id"] = backend.user_id.id or False
+        # no quotation template: its e-mail would go to the buyer when the order is confirmed
+        if "sale_order_template_id" in self.env["sale.order"]._fields:
+            values["sale_order_template_id"] = False
         return values
 
     def _status_bookkeeping(self, backend):
@@ -657,7 +681,7 @@ class HotmartSale(models.Model):
             origin=origin,
             transaction=self.transaction,
             status=status_label,
-            amount=format_money(self.env, self.amount, self.currency_id, self.currency_code),
+            amount=self.amount_display,
             outcome=outcome,
         )
 

@@ -63,13 +63,16 @@ class HotmartSubscription(models.Model):
     status = fields.Selection(
         SUBSCRIPTION_STATUSES, readonly=True, index=True, tracking=True, group_expand=True
     )
-    price = fields.Monetary(string="Price per Charge", readonly=True, currency_field="currency_id")
+    price = fields.Monetary(
+        string="Price per Charge", readonly=True, currency_field="currency_id", aggregator=None
+    )
     currency_id = fields.Many2one("res.currency", readonly=True)
     recurring_amount = fields.Monetary(
         string="Monthly Amount",
         compute="_compute_recurring_amount",
         store=True,
         currency_field="currency_id",
+        aggregator=None,  # in each subscription's currency: MRR is the sum
         help="The price per charge as a monthly amount: a yearly plan's price divided by 12.",
     )
     recurring_amount_company = fields.Monetary(

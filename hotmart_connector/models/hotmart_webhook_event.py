@@ -93,12 +93,14 @@ class HotmartWebhookEvent(models.Model):
         for event in self:
             event.event_label = event.event if event.event in known else False
 
+    def _event_label(self, event_name):
+        """'Purchase refunded' for PURCHASE_REFUNDED; an event not known yet as it came."""
+        labels = dict(self._fields["event_label"]._description_selection(self.env))
+        return labels.get(event_name, event_name)
+
     def _cause(self, event_name):
         """'webhook Purchase refunded': why the connector did something, for the chatter."""
-        label = dict(self._fields["event_label"]._description_selection(self.env)).get(
-            event_name, event_name
-        )
-        return self.env._("webhook %(event)s", event=label)
+        return self.env._("webhook %(event)s", event=self._event_label(event_name))
 
     @api.depends("payload")
     def _compute_payload_display(self):
@@ -241,7 +243,7 @@ class HotmartWebhookEvent(models.Model):
                     "state": "ignored",
                     "result": self.env._(
                         "Stored for reference: the connector does not act on %(event)s yet.",
-                        event=event.event,
+                        event=self._event_label(event.event),
                     ),
                 }
             )
@@ -322,14 +324,18 @@ class HotmartWebhookEvent(models.Model):
             )
         else:
             values["result"] = self.env._(
-                "Subscription %(code)s is %(status)s, plan %(plan)s, next charge %(date)s.",
+                "Subscription %(code)s is %(status)s, plan %(plan)s.",
                 code=subscription.subscriber_code,
                 status=dict(subscription._fields["status"]._description_selection(self.env)).get(
                     subscription.status, subscription.status or "?"
                 ),
                 plan=subscription.plan_name or "?",
-                date=format_date(self.env, subscription.date_next_charge) or "?",
             )
+            if subscription.date_next_charge:
+                values["result"] += " " + self.env._(
+                    "Next charge: %(date)s.",
+                    date=format_date(self.env, subscription.date_next_charge),
+                )
         self.write(values)
 
     def action_process_again(self):

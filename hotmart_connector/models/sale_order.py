@@ -57,6 +57,7 @@ class SaleOrder(models.Model):
     )
     hotmart_amount = fields.Monetary(
         string="Paid on Hotmart",
+        aggregator=None,  # in the currency of each sale: never added up
         currency_field="hotmart_currency_id",
         readonly=True,
         copy=False,
@@ -193,6 +194,7 @@ class SaleOrder(models.Model):
             }
         return labels[state]
 
+    @api.model
     def _hotmart_state_label(self, state):
         field = self.env["hotmart.status.mapping"]._fields["order_state"]
         return dict(field._description_selection(self.env))[state]

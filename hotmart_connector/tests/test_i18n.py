@@ -27,3 +27,12 @@ class TestTranslations(TransactionCase):
                     self.assertEqual(
                         entry.msgid.count(placeholder), entry.msgstr.count(placeholder)
                     )
+
+    def test_the_app_is_described_in_portuguese(self):
+        """Apps shows the app's name and summary in Portuguese too."""
+        self.env["res.lang"]._activate_lang("pt_BR")
+        module = self.env.ref("base.module_hotmart_connector")
+        module._update_translations(["pt_BR"], overwrite=True)
+        in_portuguese = module.with_context(lang="pt_BR")
+        self.assertEqual(in_portuguese.shortdesc, "Conector Hotmart")
+        self.assertIn("pedidos de venda", in_portuguese.summary)

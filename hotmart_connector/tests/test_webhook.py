@@ -254,7 +254,7 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         self.process()
         event = self.events()
         self.assertEqual(event.state, "ignored")
-        self.assertIn("CLUB_FIRST_ACCESS", event.result)
+        self.assertIn("Club: first access", event.result)
 
     # processing ------------------------------------------------------------
 

@@ -70,7 +70,10 @@ class HotmartSaleFetch(models.TransientModel):
             sales = self.backend_id._fetch_sales(self.date_from, self.date_to, statuses)
         except HotmartError as error:
             raise UserError(self.backend_id._explain_connection_error(error)) from None
-        new_count = len(sales.filtered(lambda sale: sale.id > last_id_before))
+        new = sales.filtered(lambda sale: sale.id > last_id_before)
+        # written in this transaction: Hotmart said something new of it
+        updated = (sales - new).filtered(lambda sale: sale.write_date >= self.env.cr.now())
+        new_count = len(new)
         self.write(
             {
                 "state": "done",
@@ -80,7 +83,7 @@ class HotmartSaleFetch(models.TransientModel):
                     "%(count)s fetched (%(new)s new, %(updated)s updated).",
                     count=len(sales),
                     new=new_count,
-                    updated=len(sales) - new_count,
+                    updated=len(updated),
                 ),
             }
         )
