@@ -169,6 +169,23 @@ class TestReceiveOrders(HotmartReceiveCase):
         )
         self.assertEqual(set(self.sales.mapped("state")), {"done"})
 
+    def test_no_quotation_template_mails_the_buyer(self):
+        """The Sales app's default quotation template would e-mail its message to the buyer
+        on confirmation: Hotmart's orders take none."""
+        template = self.env["sale.order.template"].create(
+            {
+                "name": "Our default offer",
+                "mail_template_id": self.env.ref("sale.mail_template_sale_confirmation").id,
+            }
+        )
+        self.env.company.sale_order_template_id = template
+        mails_before = self.env["mail.mail"].search_count([])
+        self.sales.action_receive()
+        orders = self.sales.sale_order_id
+        self.assertFalse(orders.sale_order_template_id)
+        self.assertIn("sale", orders.mapped("state"))
+        self.assertEqual(self.env["mail.mail"].search_count([]), mails_before)
+
     def test_order_carries_hotmart_and_account_settings(self):
         self.sales.action_receive()
         sale = self.sale("HP1001000000003")
