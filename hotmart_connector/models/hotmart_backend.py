@@ -714,7 +714,7 @@ class HotmartBackend(models.Model):
         if self.state != "active":
             raise UserError(self.env._("Test the connection of %(name)s first.", name=self.name))
         backend = as_connector(self)
-        result = backend._receive_new_sales(origin=self.env._("Receive Orders Now"))
+        result = backend._receive_new_sales(origin=self.env._("the Receive Orders Now button"))
         return self._receive_new_sales_notification(result)
 
     @api.model
@@ -924,7 +924,7 @@ class HotmartBackend(models.Model):
         self.ensure_one()
         check_hotmart_role(self, "group_hotmart_manager")
         orders = as_connector(self.env["sale.order"])._hotmart_out_of_step(backend=self)
-        result = orders._hotmart_apply_status(self.env._("Apply Mapping Now"))
+        result = orders._hotmart_apply_status(self.env._("the Apply Mapping Now button"))
         message = self.env._(
             "%(applied)s orders follow their Hotmart status now; %(refused)s could not "
             "(their chatter says why).",

@@ -68,7 +68,7 @@ class HotmartBackend(models.Model):
         check_hotmart_role(self, "group_hotmart_manager")
         if self.state != "active":
             raise UserError(self.env._("Test the connection of %(name)s first.", name=self.name))
-        result = as_connector(self)._sync_subscriptions(self.env._("Sync Subscriptions"))
+        result = as_connector(self)._sync_subscriptions(self.env._("the Sync Subscriptions button"))
         message = self.env._(
             "%(read)s subscriptions read, %(linked)s charges linked to their subscription.",
             read=result["processed"],
