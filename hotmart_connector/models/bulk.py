@@ -27,6 +27,25 @@ def raise_concurrent_run(cr, what):
     )
 
 
+def changed_values(record, values):
+    """The ``values`` that differ from what ``record`` holds: writing only those, re-reading
+    an unchanged record costs no UPDATE (and no chatter line)."""
+    changed = {}
+    for name, value in values.items():
+        field, current = record._fields[name], record[name]
+        if field.type == "many2one":
+            differs = current.id != (value or False)
+        elif field.type in ("float", "monetary"):
+            differs = round((current or 0.0) - (value or 0.0), 6) != 0
+        elif field.type == "json":
+            differs = current != value
+        else:
+            differs = (current or False) != (value or False)
+        if differs:
+            changed[name] = value
+    return changed
+
+
 def reason_of(error):
     return str(error.args[0]) if error.args else str(error)
 

@@ -79,16 +79,11 @@ class HotmartBackend(models.Model):
                 "Hotmart could not be read completely (%(reason)s): the next sync tries again.",
                 reason=result["fetch_error"],
             )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "warning" if result.get("fetch_error") else "success",
-                "title": self.env._("Hotmart: %(name)s", name=self.name),
-                "message": message,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return self._notification(
+            "warning" if result.get("fetch_error") else "success",
+            self.env._("Hotmart: %(name)s", name=self.name),
+            message,
+        )
 
     def _sync_subscriptions(self, origin):
         """Read every subscription of the account by pages, then link the charges stored

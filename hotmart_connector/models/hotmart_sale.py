@@ -15,7 +15,7 @@ from ..hotmart.records import (
     parse_webhook_sale,
     without_nul,
 )
-from .bulk import raise_concurrent_run
+from .bulk import changed_values, raise_concurrent_run
 from .formatting import format_money
 from .guard import as_connector, check_hotmart_role
 
@@ -405,20 +405,9 @@ class HotmartSale(models.Model):
 
     def _write_changes(self, values):
         """Write only what differs: re-reading an unchanged sale costs no UPDATE."""
-        changed = {name: value for name, value in values.items() if self._differs(name, value)}
+        changed = changed_values(self, values)
         if changed:
             self.write(changed)
-
-    def _differs(self, name, value):
-        field = self._fields[name]
-        current = self[name]
-        if field.type == "many2one":
-            return current.id != (value or False)
-        if field.type in ("float", "monetary"):
-            return round(current - (value or 0.0), 6) != 0
-        if field.type == "json":
-            return current != value
-        return (current or False) != (value or False)
 
     def _apply_status_to_orders(self, cause=None):
         """Orders of these sales follow their sale's Hotmart status where it differs from

@@ -11,7 +11,7 @@ from ..hotmart.subscriptions import (
     SUBSCRIPTION_STATUSES,
     monthly_amount,
 )
-from .bulk import create_isolated
+from .bulk import changed_values, create_isolated
 
 _logger = logging.getLogger(__name__)
 
@@ -363,21 +363,12 @@ class HotmartSubscription(models.Model):
     def _hotmart_write(self, values, cause):
         """Write what differs; status, plan and next charge changes are logged with why."""
         self.ensure_one()
-        changed = {name: value for name, value in values.items() if self._differs(name, value)}
+        changed = changed_values(self, values)
         if not changed:
             return
         if set(changed) & {"status", "plan_name", "date_next_charge"}:
             self._track_set_log_message(self.env._("Hotmart said so (%(cause)s).", cause=cause))
         self.write(changed)
-
-    def _differs(self, name, value):
-        field = self._fields[name]
-        current = self[name]
-        if field.type == "many2one":
-            return current.id != (value or False)
-        if field.type in ("float", "monetary"):
-            return round((current or 0.0) - (value or 0.0), 6) != 0
-        return (current or False) != (value or False)
 
     # ------------------------------------------------------------------ screens
 
