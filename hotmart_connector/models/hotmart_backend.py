@@ -41,7 +41,15 @@ SECRET_FIELDS = ("client_secret", "basic_token", "hottok")
 # Where the secrets go, and the secrets: Settings administrators only.
 ADMIN_FIELDS = ("api_url", "auth_url", *SECRET_FIELDS)
 # What the connector alone records about an account.
-CONNECTOR_FIELDS = ("state", "last_connection_date", "last_receive_date", "last_error")
+CONNECTOR_FIELDS = (
+    "state",
+    "last_connection_date",
+    "last_receive_date",
+    "last_sync_date",
+    "last_subscription_sync_date",
+    "last_error",
+    "last_error_run",
+)
 # The receive window starts this long before the last good run: late approvals are caught.
 RECEIVE_OVERLAP = timedelta(hours=2)
 RECEIVE_BATCH = 200  # sales turned into orders per transaction

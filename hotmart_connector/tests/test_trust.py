@@ -232,7 +232,14 @@ class TestWhereCredentialsGo(HotmartCase):
             Backend.with_context(default_api_url=sneaky["api_url"]).create({"name": "Mine"})
         with self.assertRaises(AccessError):
             self.backend.with_user(self.manager).copy(default=sneaky)
-        for values in ({"last_connection_date": fields.Datetime.now()}, {"state": "active"}):
+        now = fields.Datetime.now()
+        for values in (
+            {"last_connection_date": now},
+            {"state": "active"},
+            {"last_sync_date": now},
+            {"last_subscription_sync_date": now},
+            {"last_error": False, "last_error_run": False},
+        ):
             with self.subTest(values=values), self.assertRaises(AccessError):
                 self.backend.with_user(self.manager).write(values)
         # a plain copy is fine: it goes to Hotmart's own hosts, and must connect again
