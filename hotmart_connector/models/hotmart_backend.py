@@ -914,16 +914,11 @@ class HotmartBackend(models.Model):
                 "same period again.",
                 reason=result["fetch_error"],
             )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "warning" if result["failed"] or result.get("fetch_error") else "success",
-                "title": self.env._("Hotmart: %(name)s", name=self.name),
-                "message": message,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return self._notification(
+            "warning" if result["failed"] or result.get("fetch_error") else "success",
+            self.env._("Hotmart: %(name)s", name=self.name),
+            message,
+        )
 
     def action_apply_mapping(self):
         """'Apply Mapping Now': every order of the account whose last applied Hotmart status
@@ -939,16 +934,11 @@ class HotmartBackend(models.Model):
             applied=len(result["applied"]),
             refused=len(result["refused"]),
         )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "warning" if result["refused"] else "success",
-                "title": self.env._("Hotmart: %(name)s", name=self.name),
-                "message": message,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return self._notification(
+            "warning" if result["refused"] else "success",
+            self.env._("Hotmart: %(name)s", name=self.name),
+            message,
+        )
 
     def _payload_retention_limit(self):
         self.ensure_one()

@@ -205,13 +205,13 @@ class HotmartBackend(models.Model):
 
     def _link_by_charges(self, client, sales):
         """Tell apart a buyer's subscriptions of one product by their charges."""
+        links = {}
         for subscription in sales.mapped(lambda sale: sale._subscription_candidates()):
             transactions = charges_by_transaction(
                 client.subscription_purchases(subscription.subscriber_code)
             )
-            sales.filtered(lambda s, t=transactions: s.transaction in t)._link_subscription(
-                subscription
-            )
+            links[subscription] = sales.filtered(lambda s, t=transactions: s.transaction in t)
+        sales._link_subscriptions(links)
 
     def action_view_subscriptions(self):
         self.ensure_one()

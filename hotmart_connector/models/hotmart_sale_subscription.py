@@ -54,18 +54,27 @@ class HotmartSale(models.Model):
                 self.env["hotmart.webhook.event"]._cause(event.event),
             )
             if subscription.subscriber_code in stored:
-                sale._link_subscription(stored[subscription.subscriber_code])
+                self._link_subscriptions({stored[subscription.subscriber_code]: sale})
         return sale, stale
 
-    def _link_subscription(self, subscription):
-        self.filtered(lambda sale: sale.subscription_id != subscription).write(
-            {"subscription_id": subscription.id, "is_subscription": True}
-        )
-        if not subscription.partner_id and self[:1].buyer_email:
-            # matched by the buyers' rules, not taken from an order a person may have edited
-            buyer = HotmartBuyer(email=self[:1].buyer_email, name=self[:1].buyer_name or "")
-            partner = self.env["res.partner"]._hotmart_match(subscription.backend_id, {0: buyer})
-            subscription._hotmart_adopt_partner(partner.get(0))
+    @api.model
+    def _link_subscriptions(self, sales_by_subscription):
+        """Link {subscription: its charges}: one write per subscription, and one lookup of
+        contacts per account for the subscribers that have none yet (matched by the buyers'
+        rules, never taken from an order a person may have edited)."""
+        buyers_by_backend = {}
+        for subscription, sales in sales_by_subscription.items():
+            sales.filtered(lambda sale, s=subscription: sale.subscription_id != s).write(
+                {"subscription_id": subscription.id, "is_subscription": True}
+            )
+            if not subscription.partner_id and sales[:1].buyer_email:
+                buyer = HotmartBuyer(email=sales[:1].buyer_email, name=sales[:1].buyer_name or "")
+                buyers_by_backend.setdefault(subscription.backend_id, {})[subscription] = buyer
+        for backend, buyers in buyers_by_backend.items():
+            for subscription, partner in (
+                self.env["res.partner"]._hotmart_match(backend, buyers).items()
+            ):
+                subscription._hotmart_adopt_partner(partner)
 
     def _receive(self, origin):
         result = super()._receive(origin)
@@ -98,6 +107,7 @@ class HotmartSale(models.Model):
         first transaction, or by buyer e-mail and product when that leaves exactly one that
         can have charged it. Returns the sales whose buyer and product leave several."""
         ambiguous = self.browse()
+        links = {}
         for backend in self.backend_id:
             sales = self.filtered(lambda s, b=backend: s.backend_id == b and not s.subscription_id)
             Subscription = self.env["hotmart.subscription"]
@@ -128,9 +138,10 @@ class HotmartSale(models.Model):
                     or (candidates if len(candidates) == 1 else None)
                 )
                 if subscription:
-                    sale._link_subscription(subscription)
+                    links[subscription] = links.get(subscription, self.browse()) | sale
                 elif candidates:
                     ambiguous |= sale
+        self._link_subscriptions(links)
         return ambiguous
 
     def _subscription_candidates(self):
