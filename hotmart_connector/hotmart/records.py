@@ -350,6 +350,44 @@ def _address(address):
     )
 
 
+class BuyersInWaiting:
+    """The /sales/users items read and not yet written with their sale.
+
+    History and users pages are read side by side: an item usually meets its sale on the
+    same page, and is written with it. One whose sale came on an earlier page is written
+    to it at the end of the page; one whose sale is not read yet waits for it.
+    """
+
+    def __init__(self):
+        self._items = {}
+        self._stored = set()
+
+    def __bool__(self):
+        return bool(self._items)
+
+    def add(self, users_page):
+        for item in users_page:
+            transaction = _text(item.get("transaction")) if isinstance(item, dict) else ""
+            if transaction:
+                self._items[transaction] = item
+
+    def take(self, transaction):
+        """The item of ``transaction``, if read: it is written with its sale."""
+        return self._items.pop(transaction, None)
+
+    def stored(self, transactions):
+        self._stored.update(transactions)
+
+    def take_stored(self):
+        """The items whose sale an earlier page stored."""
+        return [self._items.pop(t) for t in list(self._items) if t in self._stored]
+
+    def take_all(self):
+        items = list(self._items.values())
+        self._items.clear()
+        return items
+
+
 def parse_history_item(item, buyer=None):
     """A HotmartSale from a /sales/history item and, when known, its /sales/users BUYER."""
     if not isinstance(item, dict):

@@ -4,6 +4,7 @@ import random
 import threading
 import time
 from datetime import datetime, timedelta
+from itertools import zip_longest
 from urllib.parse import urlsplit
 
 import pytz
@@ -21,7 +22,8 @@ from ..hotmart.exceptions import (
     HotmartRateLimitError,
     HotmartTransientError,
 )
-from ..hotmart.records import SALE_STATUS_CODES, parse_product
+from ..hotmart.read_ahead import read_ahead
+from ..hotmart.records import SALE_STATUS_CODES, BuyersInWaiting, parse_product
 from .guard import as_connector, check_hotmart_role, refuse_unless
 
 _logger = logging.getLogger(__name__)
@@ -52,7 +54,7 @@ CONNECTOR_FIELDS = (
 )
 # The receive window starts this long before the last good run: late approvals are caught.
 RECEIVE_OVERLAP = timedelta(hours=2)
-RECEIVE_BATCH = 200  # sales turned into orders per transaction
+RECEIVE_BATCH = 500  # sales turned into orders per transaction
 RECEIVE_PER_RUN = 2000  # a scheduled run stops after this many and asks to run again
 # A batch lost to a concurrent run is tried again this many times; every lost race means
 # another run made progress, so the retries converge.
@@ -682,11 +684,12 @@ class HotmartBackend(models.Model):
     def _fetch_sales(self, date_from, date_to, statuses=None):
         """Store the sales ordered in [date_from, date_to] and return them.
 
-        Reads the history, then the buyers (``/sales/users``), page by page and one status
-        at a time (every status of the mapping when ``statuses`` is None): API calls are
-        pages only and each page is written in bulk. With ``hotmart_commit`` in the context
-        (scheduled runs) every page is committed, so memory stays bounded and a long run
-        keeps what it read.
+        Reads the history and the buyers (``/sales/users``) page by page, side by side, one
+        status at a time (every status of the mapping when ``statuses`` is None): API calls
+        are pages only, and each sale is written once, with its buyer, in bulk. The next
+        pages are read while the last ones are stored. With ``hotmart_commit`` in the
+        context (scheduled runs) every page is committed, so memory stays bounded and a
+        long run keeps what it read.
         """
         self.ensure_one()
         if statuses is None:
@@ -695,11 +698,22 @@ class HotmartBackend(models.Model):
         Sale = self.env["hotmart.sale"].sudo()
         sale_ids = []
         for status in statuses:
-            for page in client.sales_history(date_from, date_to, status):
-                sale_ids += Sale._store_history_page(self, page).ids
+            pairs = zip_longest(
+                client.sales_history(date_from, date_to, status),
+                client.sales_users(date_from, date_to, status),
+                fillvalue=(),
+            )
+            buyers = BuyersInWaiting()
+            for history_page, users_page in read_ahead(pairs):
+                buyers.add(users_page)
+                sales = Sale._store_history_page(self, history_page, buyers.take)
+                sale_ids += sales.ids
+                buyers.stored(sales.mapped("transaction"))
+                Sale._store_buyers_page(self, buyers.take_stored())
                 self._end_of_page()
-            for page in client.sales_users(date_from, date_to, status):
-                Sale._store_buyers_page(self, page)
+            if buyers:
+                # participants of sales stored by an earlier run
+                Sale._store_buyers_page(self, buyers.take_all())
                 self._end_of_page()
             self._fetch_status_extras(client, date_from, date_to, status)
         return self.env["hotmart.sale"].browse(list(dict.fromkeys(sale_ids)))

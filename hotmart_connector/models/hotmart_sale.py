@@ -186,19 +186,28 @@ class HotmartSale(models.Model):
 
     @api.model
     def _currency_ids_by_code(self, codes):
-        currencies = (
-            self.env["res.currency"]
-            .with_context(active_test=False)
-            .search_read([("name", "in", list(codes))], ["name"])
-        )
-        return {currency["name"]: currency["id"] for currency in currencies}
+        """{code: currency id} of the codes Odoo knows; a batch may give those it looked up
+        for all its sales in the context (``hotmart_currency_ids``)."""
+        given = self.env.context.get("hotmart_currency_ids") or {}
+        found = {code: given[code] for code in codes if code in given}
+        missing = set(codes) - found.keys()
+        if missing:
+            currencies = (
+                self.env["res.currency"]
+                .with_context(active_test=False)
+                .search_read([("name", "in", list(missing))], ["name"])
+            )
+            found.update({currency["name"]: currency["id"] for currency in currencies})
+        return found
 
     @api.model
-    def _store_history_page(self, backend, items):
+    def _store_history_page(self, backend, items, users_of=None):
         """Store one /sales/history page: a row per transaction, created or updated in bulk.
 
-        An item that cannot be read is stored as failed with the reason, so nothing is lost;
-        only an item without any transaction cannot be stored, and is logged.
+        ``users_of(transaction)`` gives the sale's /sales/users item when it was read with
+        the page: the sale is then written once, with its buyer. An item that cannot be
+        read is stored as failed with the reason, so nothing is lost; only an item without
+        any transaction cannot be stored, and is logged.
         """
         entries = {}
         records = {}
@@ -210,8 +219,13 @@ class HotmartSale(models.Model):
                 )
                 continue
             payload = {"source": "rest", "history": without_nul(item)}
+            users = users_of(transaction) if users_of else None
+            buyer = None
+            if users is not None:
+                payload["users"] = without_nul(users)
+                buyer = buyers_by_transaction([users]).get(transaction)
             try:
-                records[transaction] = parse_history_item(item)
+                records[transaction] = parse_history_item(item, buyer)
             except HotmartBadPayloadError as error:
                 entries[transaction] = {
                     "payload": payload,

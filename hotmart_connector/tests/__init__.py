@@ -5,6 +5,7 @@ from . import test_fuzz
 from . import test_hotmart_backend
 from . import test_i18n
 from . import test_money
+from . import test_read_ahead
 from . import test_receive
 from . import test_records
 from . import test_sandbox_e2e

@@ -16,6 +16,7 @@ from .common import HotmartReceiveCase, load_fixture
 API = "https://sandbox.hotmart.com"
 HISTORY_URL = API + "/payments/api/v1/sales/history"
 USERS_URL = API + "/payments/api/v1/sales/users"
+USERS_URL = API + "/payments/api/v1/sales/users"
 PRODUCTS_URL = API + "/products/api/v1/products"
 
 
@@ -481,7 +482,9 @@ class TestReceiveCron(HotmartReceiveCase):
         self.assertEqual(self.history_windows()[0][0], 1795766400000)  # 2026-11-27 08:00 UTC
 
     def test_failed_run_keeps_the_watermark_and_does_not_raise(self):
+        # the first page and its buyers are read, the second page fails
         self.http.add(responses.GET, HISTORY_URL, json=load_fixture("sales_history_page1.json"))
+        self.http.add(responses.GET, USERS_URL, json=load_fixture("sales_users.json"))
         self.http.add(responses.GET, HISTORY_URL, status=500)
         self.backend.write({"last_receive_date": "2026-11-27 10:00:00"})
         with freeze_time("2026-11-27 12:00:00"):
