@@ -138,9 +138,44 @@ class HotmartBackend(models.Model):
     # ------------------------------------------------------------------ linking charges
 
     def _fetch_sales(self, date_from, date_to, statuses=None):
+        """Charges are linked to the subscriptions Odoo knows at once; for the others,
+        Hotmart is asked by a scheduled action of its own, so that receiving never waits
+        for those calls."""
         sales = super()._fetch_sales(date_from, date_to, statuses)
-        self._link_subscription_charges(sales)
+        # searched, not filtered: a 30-day window may hold 90,000 sales, not to be loaded
+        charges = (
+            self.env["hotmart.sale"]
+            .sudo()
+            .search(
+                [
+                    ("id", "in", sales.ids),
+                    ("is_subscription", "=", True),
+                    ("subscription_id", "=", False),
+                ]
+            )
+        )
+        if charges:
+            charges._match_known_subscriptions()
+            recently = fields.Datetime.now() - LOOKUP_INTERVAL
+            if charges.filtered(
+                lambda s: (
+                    not s.subscription_id
+                    and (not s.subscription_lookup_date or s.subscription_lookup_date < recently)
+                )
+            ):
+                self.env.ref("hotmart_connector.ir_cron_link_subscription_charges")._trigger()
         return sales
+
+    @api.model
+    def _cron_link_subscription_charges(self):
+        """Scheduled action: link the charges still without subscription, asking Hotmart."""
+        self._run_for_active_accounts(
+            "_link_waiting_charges", lambda env: env._("the subscription charges link")
+        )
+
+    def _link_waiting_charges(self, **_kwargs):
+        self.ensure_one()
+        return {"processed": self._link_subscription_charges()}
 
     def _link_subscription_charges(self, sales=None, read_missing=True):
         """Link subscription charges to their subscription; returns how many were linked.

@@ -173,6 +173,7 @@ class TestSandboxReceiving(HotmartCase):
         buyer and product, pages only, and its order carries the recurrence number."""
         Backend = self.env["hotmart.backend"]
         Backend._cron_receive_orders()
+        Backend._cron_link_subscription_charges()  # triggered by the receive run
         Backend._cron_sync_subscriptions()
         data = self.sandbox.data
         subscriptions = self.env["hotmart.subscription"].search(

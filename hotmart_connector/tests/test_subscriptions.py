@@ -163,6 +163,21 @@ class TestSubscriptions(HotmartReceiveCase):
     def sync(self):
         return self.backend._sync_subscriptions("test")
 
+    def link_triggers(self):
+        cron = self.env.ref("hotmart_connector.ir_cron_link_subscription_charges")
+        return self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+
+    def fetch_and_link(self):
+        """Fetch the window's charges; those Odoo cannot place are left to the triggered
+        action that asks Hotmart, which runs next."""
+        triggers, calls = self.link_triggers(), len(self.subscription_calls())
+        sales = self.backend._fetch_sales(*self.window, ["APPROVED"])
+        self.assertFalse(sales.subscription_id, "linked without asking Hotmart")
+        self.assertEqual(len(self.subscription_calls()), calls, "receiving waited for Hotmart")
+        self.assertEqual(self.link_triggers(), triggers + 1)
+        self.env["hotmart.backend"]._cron_link_subscription_charges()
+        return sales
+
     def subscription_calls(self):
         return [
             parse_qs(urlsplit(c.request.url).query)
@@ -252,9 +267,11 @@ class TestSubscriptions(HotmartReceiveCase):
         self.fake_hotmart(
             history={"APPROVED": [page([charge_item("HP3003000000003", 3)])]}, users={}
         )
+        triggers = self.link_triggers()
         sales = self.backend._fetch_sales(*self.window, ["APPROVED"])
         self.assertEqual(sales.subscription_id, self.subscription())
         self.assertEqual(len(self.subscription_calls()), 1)  # known: nothing more read
+        self.assertEqual(self.link_triggers(), triggers)
         sales._receive("test")
         order = sales.sale_order_id
         self.assertEqual(order.hotmart_subscription_id, self.subscription())
@@ -284,7 +301,7 @@ class TestSubscriptions(HotmartReceiveCase):
             },
             users={},
         )
-        sales = self.backend._fetch_sales(*self.window, ["APPROVED"])
+        sales = self.fetch_and_link()
         self.assertEqual(sales.subscription_id.mapped("subscriber_code"), ["9GYG4EOB", "K7PL2QXA"])
         calls = self.subscription_calls()
         self.assertEqual(len(calls), 1)  # one product, one page: never a call per sale
@@ -296,7 +313,7 @@ class TestSubscriptions(HotmartReceiveCase):
         self.fake_hotmart(
             history={"APPROVED": [page([charge_item("HP3003000000001", 1)])]}, users={}
         )
-        self.backend._fetch_sales(*self.window, ["APPROVED"])
+        self.fetch_and_link()
         (call,) = self.subscription_calls()
         self.assertEqual(call["accession_date"], [str(1794140400000 - 86400000)])
 
@@ -321,7 +338,7 @@ class TestSubscriptions(HotmartReceiveCase):
             },
             users={},
         )
-        sales = self.backend._fetch_sales(*self.window, ["APPROVED"])
+        sales = self.fetch_and_link()
         self.assertEqual(sales.subscription_id.subscriber_code, "JOHN2NEW")
         self.assertFalse(self.subscription("K7PL2QXA").sale_ids)
 
@@ -330,8 +347,9 @@ class TestSubscriptions(HotmartReceiveCase):
         self.fake_hotmart(
             history={"APPROVED": [page([charge_item("HP3003000000003", 3)])]}, users={}
         )
-        sales = self.backend._fetch_sales(*self.window, ["APPROVED"])
+        sales = self.fetch_and_link()
         self.backend._fetch_sales(*self.window, ["APPROVED"])
+        self.env["hotmart.backend"]._cron_link_subscription_charges()
         self.assertFalse(sales.subscription_id)
         self.assertEqual(len(self.subscription_calls()), 1)
         self.assertTrue(sales.subscription_lookup_date)
@@ -353,7 +371,7 @@ class TestSubscriptions(HotmartReceiveCase):
         self.fake_hotmart(
             history={"APPROVED": [page([charge_item("HP3003000000003", 3)])]}, users={}
         )
-        sales = self.backend._fetch_sales(*self.window, ["APPROVED"])
+        sales = self.fetch_and_link()
         self.assertEqual(sales.subscription_id, self.subscription())
         purchases_calls = [c for c in self.http.calls if c.request.url.endswith("/purchases")]
         self.assertEqual(len(purchases_calls), 2)  # one per candidate subscription
