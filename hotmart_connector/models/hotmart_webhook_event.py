@@ -17,7 +17,8 @@ from .guard import as_connector, check_hotmart_role
 
 _logger = logging.getLogger(__name__)
 
-PROCESS_BATCH = 100
+PROCESS_BATCH = 200  # events processed per transaction, their sales received in bulk
+PROCESS_PER_RUN = 2000  # a run stops after this many and asks Odoo to run it again
 RETRY_DELAY_SECONDS = 10
 # What each subscription event tells of, and the date that says when it was last told.
 SUBSCRIPTION_EVENT_ASPECTS = {
@@ -189,16 +190,163 @@ class HotmartWebhookEvent(models.Model):
 
     @api.model
     def _cron_process_webhooks(self):
-        """Scheduled action (triggered by every delivery): process waiting events in order."""
+        """Scheduled action (triggered by every delivery): process waiting events in order,
+        a batch per transaction, the purchase events of a batch received in bulk."""
         commit = not getattr(threading.current_thread(), "testing", False)
-        pending = self.search([("state", "=", "pending")], order="creation_date, id")
+        pending = self.search(
+            [("state", "=", "pending")], order="creation_date, id", limit=PROCESS_PER_RUN + 1
+        )
+        more = len(pending) > PROCESS_PER_RUN
+        pending = pending[:PROCESS_PER_RUN]
+        done = 0
         for batch_ids in split_every(PROCESS_BATCH, pending.ids):
-            for event in self.browse(batch_ids):
+            batch = self.browse(batch_ids)
+            for backend in batch.backend_id:
                 # what processing writes (chatter, results) is read in the company's language
-                event.with_context(lang=event.backend_id._company_lang())._process_isolated()
+                batch.filtered(lambda e, b=backend: e.backend_id == b).with_context(
+                    lang=backend._company_lang()
+                )._process_batch()
             if commit:
                 self.env.cr.commit()  # pylint: disable=invalid-commit
-        self.env["ir.cron"]._notify_progress(done=len(pending), remaining=0)
+            done += len(batch_ids)
+            self.env["ir.cron"]._notify_progress(
+                done=done, remaining=len(pending) - done + int(more)
+            )
+        self.env["ir.cron"]._notify_progress(done=done, remaining=int(more))
+
+    def _process_batch(self):
+        """Process these events of one account, in order. Purchase events store their sales
+        one by one, then the sales are received together through the same bulk path as the
+        scheduled receive, under the same per-sale locks; other events go one by one. If
+        the bulk path fails as a whole, each event is processed alone instead."""
+        events = self._lock_pending()
+        purchases = []
+        for event in events:
+            parsed = event._parse_purchase()
+            if parsed:
+                purchases.append((event, *parsed))
+            else:
+                event._process_isolated()
+        if not purchases:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self._process_purchases(purchases)
+        except Exception as error:  # noqa: BLE001 (each event is then processed alone)
+            _logger.info("Hotmart webhook batch processed one by one: %s", error)
+            for event, _parsed, _data in purchases:
+                event._process_isolated()
+
+    def _lock_pending(self):
+        """These events still waiting, locked; one another processor holds is left to it."""
+        if not self:
+            return self
+        self.flush_recordset(["state"])
+        self.env.cr.execute(
+            "SELECT id FROM hotmart_webhook_event WHERE id IN %s AND state = 'pending' "
+            "ORDER BY creation_date, id FOR UPDATE SKIP LOCKED",
+            [tuple(self.ids)],
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        self.invalidate_recordset(["state"])
+        return self.browse(ids)
+
+    def _parse_purchase(self):
+        """(event, data) of a purchase event with a sale to store, or None for any other
+        event (subscriptions, unknown kinds, bodies that cannot be read)."""
+        self.ensure_one()
+        try:
+            payload = json.loads(self.payload or "")
+            event = parse_webhook(payload)
+        except (ValueError, RecursionError, HotmartBadPayloadError):
+            return None
+        if event.event in SUBSCRIPTION_EVENTS or not event.sale:
+            return None
+        return event, payload.get("data")
+
+    def _process_purchases(self, purchases):
+        """[(event record, parsed event, data)] of one account, in order: store each sale
+        (one bad event fails alone), make their orders follow, receive the new ones."""
+        backend = self[:1].backend_id.sudo()
+        transactions = {parsed.sale.transaction for _event, parsed, _data in purchases}
+        # one (account, transaction) at a time, taken in one order so batches never deadlock
+        self.env.cr.execute(
+            "SELECT pg_advisory_xact_lock(key) FROM (SELECT unnest(%s::bigint[]) AS key "
+            "ORDER BY key) AS keys",
+            [sorted(advisory_key("hotmart", backend.id, t) for t in transactions)],
+        )
+        Sale = self.env["hotmart.sale"].sudo()
+        currencies = Sale._currency_ids_by_code({p.sale.currency for _e, p, _d in purchases})
+        Sale = Sale.with_context(hotmart_currency_ids=currencies)
+        stored = []
+        cause_of = {}
+        # a sale importable after any of its events is received, as one event at a time
+        # would have: an approval then a refund in one batch still make a (cancelled) order
+        was_importable = Sale
+        for event, parsed, data in purchases:
+            cause = self._cause(parsed.event)
+            try:
+                with self.env.cr.savepoint():
+                    sale, stale = Sale.with_context(hotmart_cause=cause)._store_webhook_sale(
+                        backend, parsed, data
+                    )
+            except errors.TransactionRollbackError:
+                raise
+            except Exception as error:  # noqa: BLE001 (one event must not stop the others)
+                _logger.exception("Hotmart webhook event %s failed", event.event_uid)
+                event.write({"state": "failed", "error": str(error)})
+                continue
+            stored.append((event, sale, stale))
+            cause_of[sale] = cause
+            if not stale and not sale.sale_order_id and sale._is_importable():
+                was_importable |= sale
+        sales = Sale.browse([sale.id for _event, sale, _stale in stored])
+        # level-triggered: whatever the events, orders out of step with their sale follow it
+        for cause, group in self._group_by_cause(sales, cause_of).items():
+            group._apply_status_to_orders(cause)
+        to_receive = (was_importable & sales).filtered(lambda s: not s.sale_order_id)
+        received = failed = Sale
+        for cause, group in self._group_by_cause(to_receive, cause_of).items():
+            result = group._receive(origin=cause)
+            received |= result["received"]
+            failed |= result["failed"]
+        for event, sale, stale in stored:
+            outcome = event._sale_outcome(sale, stale, sale in received, sale in failed)
+            event.write(dict(outcome, sale_id=sale.id, error=False))
+
+    @api.model
+    def _group_by_cause(self, sales, cause_of):
+        """{cause: sales}: each sale under the cause of its latest event in the batch."""
+        groups = {}
+        for sale in sales:
+            groups[cause_of[sale]] = groups.get(cause_of[sale], sale.browse()) | sale
+        return groups
+
+    def _sale_outcome(self, sale, stale, received, failed):
+        """The state and result of a purchase event about ``sale``, once processed:
+        ``received`` and ``failed`` tell whether processing just made its order or failed to."""
+        if stale:
+            return {
+                "state": "ignored",
+                "result": self.env._(
+                    "Older than the sale's current status (%(status)s): nothing changed.",
+                    status=sale.status,
+                ),
+            }
+        if failed:
+            result = self.env._("Order not created: %(error)s", error=sale.error)
+        elif received:
+            result = self.env._("Order %(order)s created.", order=sale.sale_order_id.name)
+        elif sale.sale_order_id:
+            order = sale.sale_order_id
+            result = self.env._(
+                "Order %(order)s is %(state)s.",
+                order=order.name,
+                state=order._hotmart_state_label(order._hotmart_state()),
+            )
+        else:
+            result = self.env._("Sale stored; its status is not imported as an order.")
+        return {"state": "done", "result": result}
 
     def _process_isolated(self):
         """Process one event; whatever goes wrong fails this event only, with the reason.
@@ -256,34 +404,15 @@ class HotmartWebhookEvent(models.Model):
         )
         Sale = self.env["hotmart.sale"].sudo().with_context(hotmart_cause=self._cause(event.event))
         sale, stale = Sale._store_webhook_sale(backend, event, payload.get("data"))
-        values = {"sale_id": sale.id, "state": "done", "error": False}
         # level-triggered: whatever the event, an order out of step with its sale follows it
         sale._apply_status_to_orders()
-        if stale:
-            values.update(
-                state="ignored",
-                result=self.env._(
-                    "Older than the sale's current status (%(status)s): nothing changed.",
-                    status=sale.status,
-                ),
-            )
-        elif not sale.sale_order_id and sale._is_importable():
+        result = {"received": Sale, "failed": Sale}
+        if not stale and not sale.sale_order_id and sale._is_importable():
             result = sale._receive(origin=self._cause(event.event))
-            if result["failed"]:
-                values["result"] = self.env._("Order not created: %(error)s", error=sale.error)
-            else:
-                values["result"] = self.env._(
-                    "Order %(order)s created.", order=sale.sale_order_id.name
-                )
-        elif sale.sale_order_id:
-            values["result"] = self.env._(
-                "Order %(order)s is %(state)s.",
-                order=sale.sale_order_id.name,
-                state=sale.sale_order_id._hotmart_state_label(sale.sale_order_id._hotmart_state()),
-            )
-        else:
-            values["result"] = self.env._("Sale stored; its status is not imported as an order.")
-        self.write(values)
+        outcome = self._sale_outcome(
+            sale, stale, sale in result["received"], sale in result["failed"]
+        )
+        self.write(dict(outcome, sale_id=sale.id, error=False))
 
     def _process_subscription_event(self, event, data):
         """Apply a cancellation, plan switch or new charge date to its subscription, unless

@@ -146,9 +146,11 @@ class SaleOrder(models.Model):
             return amount, 0.0
         exact = amount * amount / included
         nearest = [float_round(exact + cents / 100, 2) for cents in (0, 1, -1, 2, -2)]
-        totals = {price_unit: order_total(price_unit) for price_unit in nearest if price_unit > 0}
-        for price_unit, total in totals.items():
-            if currency.is_zero(total - amount):
+        totals = {}
+        for price_unit in (price for price in nearest if price > 0):
+            # the nearest first: the exact price usually gives the total at once
+            totals[price_unit] = order_total(price_unit)
+            if currency.is_zero(totals[price_unit] - amount):
                 return price_unit, 0.0
         price_unit = min(totals, key=lambda price: abs(totals[price] - amount))
         return price_unit, currency.round(amount - totals[price_unit])

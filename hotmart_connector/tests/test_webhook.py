@@ -3,7 +3,7 @@ from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
 
-from ..hotmart.sandbox import HotmartSandbox, SandboxData
+from ..hotmart.sandbox import HotmartSandbox, SandboxData, webhook_event
 from .common import FakeHttpMixin, load_fixture, sell_in_reais
 
 HOTTOK = "hottok-0123456789"
@@ -52,6 +52,29 @@ class TestWebhook(FakeHttpMixin, HttpCase):
             [("backend_id", "=", self.backend.id), ("transaction", "=", transaction)]
         )
         return sale.sale_order_id
+
+    def store(self, payload):
+        """Store a delivery as the endpoint does, without the HTTP round trip."""
+        return self.Event._store_delivery(self.backend, json.dumps(payload).encode())[0]
+
+    def sandbox_events(self, count, seed=11):
+        """An approval for each of ``count`` sandbox sales, then a later refund or completion
+        for every other one: (payloads, {transaction: final status})."""
+        data = SandboxData(sales=count, seed=seed, days=20, currencies={"BRL": 1})
+        payloads, final = [], {}
+        for index, sale in enumerate(data.sales.values()):
+            sale = dict(sale, status="APPROVED", transaction=f"HPB{seed}{index:05d}")
+            approval = webhook_event(sale)
+            approval["creation_date"] = sale["order_date"] + 60_000
+            payloads.append(approval)
+            final[sale["transaction"]] = "APPROVED"
+            if index % 2:
+                status = "REFUNDED" if index % 4 == 1 else "COMPLETE"
+                later = webhook_event(dict(sale, status=status))
+                later["creation_date"] = approval["creation_date"] + 3_600_000
+                payloads.append(later)
+                final[sale["transaction"]] = status
+        return payloads, final
 
     # the door ----------------------------------------------------------------
 
@@ -257,6 +280,72 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         self.assertIn("Club: first access", event.result)
 
     # processing ------------------------------------------------------------
+
+    def test_a_batch_of_events_makes_each_order_once_in_the_state_of_its_last_event(self):
+        payloads, final = self.sandbox_events(24)
+        # delivered in reverse, some twice, with a subscription change and an unknown event
+        deliveries = list(reversed(payloads)) + payloads[:5]
+        deliveries.append(load_fixture("webhook_subscription_cancellation.json"))
+        deliveries.append(dict(load_fixture("webhook_purchase_approved.json"), event="CLUB_X"))
+        for payload in deliveries:
+            self.store(payload)
+        with self.assertQueryCount(__system__=2600):  # about 50 per sale, not per event
+            self.process()
+        sales = self.env["hotmart.sale"].search([("transaction", "in", list(final))])
+        self.assertEqual(len(sales), 24)
+        self.assertEqual(len(sales.sale_order_id), 24)
+        expected = {"APPROVED": "sale", "COMPLETE": "done", "REFUNDED": "cancel"}
+        for sale in sales:
+            self.assertEqual(sale.status, final[sale.transaction])
+            self.assertEqual(sale.sale_order_id._hotmart_state(), expected[final[sale.transaction]])
+        events = self.events()
+        self.assertEqual(len(events), len(payloads) + 2)
+        self.assertFalse(events.filtered(lambda e: e.state in ("pending", "failed")))
+        # delivered after the refunds and completions, the approvals are still applied first:
+        # processing follows the order in which Hotmart created the events
+        purchases = events.filtered("sale_id")
+        self.assertEqual(len(purchases), len(payloads))
+        self.assertEqual(set(purchases.mapped("state")), {"done"})
+        created = purchases.filtered(lambda e: e.event == "PURCHASE_APPROVED")
+        self.assertEqual(
+            sorted(created.mapped("result")),
+            sorted(f"Order {e.sale_id.sale_order_id.name} created." for e in created),
+        )
+        self.assertEqual(
+            events.filtered(lambda e: e.event == "SUBSCRIPTION_CANCELLATION").state, "done"
+        )
+        self.assertEqual(events.filtered(lambda e: e.event == "CLUB_X").state, "ignored")
+        # one customer per buyer, whatever the number of their events
+        partners = sales.sale_order_id.partner_id
+        self.assertEqual(len(partners), len(set(sales.mapped("buyer_email"))))
+
+    def test_a_bad_sale_in_a_batch_fails_alone(self):
+        payloads, final = self.sandbox_events(6, seed=12)
+        broken = payloads[0]
+        broken["data"]["purchase"]["price"]["currency_value"] = "XYZ"  # unknown to Odoo
+        for payload in payloads:
+            self.store(payload)
+        self.process()
+        sales = self.env["hotmart.sale"].search([("transaction", "in", list(final))])
+        bad = sales.filtered(lambda s: s.transaction == broken["data"]["purchase"]["transaction"])
+        self.assertEqual(bad.state, "failed")
+        self.assertIn("XYZ", bad.error)
+        self.assertEqual(len((sales - bad).sale_order_id), 5)
+        event = self.events().filtered(lambda e: e.event_uid == broken["id"])
+        self.assertIn("Order not created", event.result)
+
+    def test_a_batch_that_fails_whole_is_processed_event_by_event(self):
+        payloads, final = self.sandbox_events(4, seed=13)
+        for payload in payloads:
+            self.store(payload)
+        Event = type(self.Event)
+        with patch.object(
+            Event, "_process_purchases", side_effect=RuntimeError("bulk path broke"), autospec=True
+        ):
+            self.process()
+        sales = self.env["hotmart.sale"].search([("transaction", "in", list(final))])
+        self.assertEqual(len(sales.sale_order_id), 4)
+        self.assertFalse(self.events().filtered(lambda e: e.state in ("pending", "failed")))
 
     def test_refund_cancels_the_order_within_one_processing(self):
         self.post(load_fixture("webhook_purchase_approved.json"))
