@@ -960,7 +960,7 @@ class HotmartSandbox:
                 if url.path not in SALES_ENDPOINTS:
                     return self.reply(404, {"error": "not_found"}, headers)
                 sales = sandbox.data.select(params)
-                return self.page([SALES_ENDPOINTS[url.path](s) for s in sales], params, headers)
+                return self.page(sales, params, headers, build=SALES_ENDPOINTS[url.path])
 
             def inject_fault(self, headers):
                 kind = sandbox.faults.draw()
@@ -978,7 +978,9 @@ class HotmartSandbox:
                     self.connection.close()
                 return True
 
-            def page(self, items, params, headers):
+            def page(self, items, params, headers, build=None):
+                """One page of ``items``; ``build`` makes the answer's item of each one on
+                the page (only of those: a big producer's window holds 90,000 sales)."""
                 size = max(1, min(int(params.get("max_results") or 50), MAX_RESULTS))
                 offset = 0
                 if params.get("page_token"):
@@ -997,9 +999,10 @@ class HotmartSandbox:
                 if offset:
                     token = base64.b64encode(json.dumps({"offset": max(offset - size, 0)}).encode())
                     page_info["prev_page_token"] = token.decode()
-                return self.reply(
-                    200, {"items": items[offset : offset + size], "page_info": page_info}, headers
-                )
+                items = items[offset : offset + size]
+                if build:
+                    items = [build(item) for item in items]
+                return self.reply(200, {"items": items, "page_info": page_info}, headers)
 
             def token(self, query):
                 expected = f"Basic {sandbox.basic}"
