@@ -1,119 +1,61 @@
 #!/usr/bin/env python3
 """Benchmark: receiving Hotmart sales over HTTP against plain Odoo ORM, in the same run.
 
-For each size N it copies a fresh database (the addon installed, nothing else done), starts
-the local Hotmart sandbox with N paid BRL sales in a process of its own (so that the memory
-measured is Odoo's), and in one Odoo process:
+For each size N and round it copies a fresh database (the addon installed, nothing else
+done), starts the local Hotmart sandbox with N paid BRL sales in a process of its own (so
+that the memory measured is Odoo's), and in one Odoo process:
 
 * connector: the scheduled action's path (``_cron_receive_orders``: fetch pages over HTTP,
   store the sales, match or create customers and products, create and confirm the orders,
   commit per page and per batch), run again while sales wait, as Odoo's cron progress does
   (a run receives at most 2,000);
-* plain ORM: the same N orders for N new customers, created and confirmed in batches of
-  200 with ``sale.order.create`` and ``action_confirm``, committed per batch.
+* plain ORM: the same N orders for N new customers, the same as the connector's (name,
+  e-mail, phone, address, country, CPF/CNPJ), created and confirmed in batches of 200 with
+  ``sale.order.create`` and ``action_confirm``, committed per batch.
 
-It reports orders per second both ways and their ratio, SQL queries per received order, API
-calls per 1,000 sales, and the peak memory of the run (each size runs in its own process).
+Both sides run warm (plain ORM makes a few orders first, rolled back) and each starts from
+a checkpoint with fresh planner statistics. A size runs ``--rounds`` times (default 3), each
+in a new process on a new database; times are added up over the rounds, because this
+machine's speed drifts from one minute to the next and both sides should share the drift.
+
+It reports orders per second both ways and their ratio (and each round's), SQL queries per
+received order, API calls per 1,000 sales, and the peak memory of the run.
 
 With ``--money`` both sides also do the accounting: the connector's account invoices when
 paid (it reads /sales/commissions too, invoices, posts and settles each sale in the Hotmart
 journal with its fee and commissions written off), and plain ORM creates, confirms,
 invoices, posts and registers a payment for each order (``account.payment.register``).
 
-    python3 benchmarks/bench_receive.py                 # N = 500 and 2,000
-    python3 benchmarks/bench_receive.py --large         # and 20,000
+    python3 benchmarks/bench_receive.py                       # N = 500 and 2,000
+    python3 benchmarks/bench_receive.py --large --rounds 1    # and 20,000
     python3 benchmarks/bench_receive.py --sizes 1000
-    python3 benchmarks/bench_receive.py --money         # receive + invoice + settle
+    python3 benchmarks/bench_receive.py --money --rounds 1    # receive + invoice + settle
+    python3 benchmarks/bench_receive.py --sizes 1000 --rounds 1 --keep --profile /tmp/prof
 
 Needs what scripts/test.sh needs (Odoo 18 importable, PostgreSQL). Prints a Markdown table.
 """
 
 import argparse
 import base64
+import cProfile
 import json
-import os
-import platform
-import resource
-import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_DB = "hotmart_bench_template"
+from benchlib import (
+    addons_path,
+    build_template,
+    copy_template,
+    drop_template,
+    machine,
+    peak_rss_mb,
+    run,
+    settle_database,
+    start_sandbox,
+)
+
 BATCH = 200
-
-
-def addons_path():
-    from odoo.tools import config
-
-    config.parse_config([])
-    return ",".join([str(ROOT), config["addons_path"]])
-
-
-def run(*command, **kwargs):
-    return subprocess.run(command, check=True, **kwargs)
-
-
-def build_template():
-    run("dropdb", "--if-exists", TEMPLATE_DB)
-    run(
-        sys.executable,
-        "-m",
-        "odoo",
-        f"--addons-path={addons_path()}",
-        "-d",
-        TEMPLATE_DB,
-        "-i",
-        "hotmart_connector",
-        "--without-demo=all",
-        "--stop-after-init",
-        "--log-level=warn",
-    )
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_sandbox(size):
-    """The local sandbox, in its own process, with ``size`` paid BRL sales."""
-    import urllib.request
-
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "hotmart_connector" / "hotmart" / "sandbox.py"),
-            "--port",
-            str(port),
-            "--sales",
-            str(size),
-            "--seed",
-            "1",
-            "--days",
-            "30",
-            "--status-weights",
-            "APPROVED=1",
-            "--currency-weights",
-            "BRL=1",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(url + "/sandbox/stats", timeout=1)  # noqa: S310 (loopback)
-            return process, url
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the sandbox did not start")
 
 
 def api_calls(url):
@@ -124,15 +66,77 @@ def api_calls(url):
     return sum(count for path, count in calls.items() if not path.startswith("/sandbox"))
 
 
-def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def plain_orm_batch(env, sales, product_id, money=False, bank_journal_id=None):
+    """Plain Odoo ORM: an order for each sale and a new customer, created and confirmed in
+    one batch (and invoiced, posted and paid with ``money``)."""
+    partners = env["res.partner"].create([s["customer"] for s in sales])
+    orders = env["sale.order"].create(
+        [
+            {
+                "partner_id": partner.id,
+                "order_line": [(0, 0, {"product_id": product_id, "price_unit": s["amount"]})],
+            }
+            for partner, s in zip(partners, sales, strict=True)
+        ]
+    )
+    orders.action_confirm()
+    if money:
+        invoices = orders._create_invoices(grouped=True)
+        invoices.action_post()
+        env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoices.ids
+        ).create({"group_payment": False, "journal_id": bank_journal_id})._create_payments()
 
 
-def measure(size, money=False):
+CUSTOMER_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "is_company",
+    "street",
+    "street2",
+    "city",
+    "zip",
+    "state_id",
+    "country_id",
+    "vat",
+)
+
+
+def customer_values(partner):
+    """What the connector wrote on a customer: plain ORM creates the same customers."""
+    values = partner.read(CUSTOMER_FIELDS)[0]
+    values.pop("id")
+    return {name: value[0] if isinstance(value, tuple) else value for name, value in values.items()}
+
+
+def bank_journal_id(env):
+    """The bank journal plain ORM pays into (not the connector's Hotmart balance)."""
+    journals = env["account.journal"].search([("type", "=", "bank"), ("code", "!=", "HTMT")])
+    return journals[:1].id
+
+
+def warm_up(registry, product_id, money):
+    """Run plain ORM once on a few orders, rolled back: both sides are then timed with
+    Odoo's caches warm, whichever runs first."""
+    import odoo
+
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
+        bank = bank_journal_id(env)
+        sales = [
+            {"customer": {"name": f"Warm-up {i}", "email": f"w{i}@example.com"}, "amount": 10}
+            for i in range(20)
+        ]
+        plain_orm_batch(env, sales, product_id, money, bank)
+        env.flush_all()
+        cr.rollback()
+
+
+def measure(size, money=False, profile=None):
     """One size, in this process, on a copy of the template database."""
     db = f"hotmart_bench_{size}"
-    run("dropdb", "--if-exists", db)
-    run("createdb", "-T", TEMPLATE_DB, db)
+    copy_template(db)
 
     import threading
 
@@ -203,8 +207,14 @@ def measure(size, money=False):
         )
         cr.commit()
 
+    warm_up(registry, product.id, money)
+    settle_database(db)
+
     # connector over HTTP: the scheduled action, run again while sales wait, as Odoo's cron
     # progress makes it (a run receives at most 2,000)
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
     queries_before = sql_db.sql_counter
     started = time.perf_counter()
     cron_runs = 0
@@ -218,6 +228,9 @@ def measure(size, money=False):
                 break
     connector_seconds = time.perf_counter() - started
     connector_queries = sql_db.sql_counter - queries_before
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         received = env["sale.order"].search_count(
@@ -234,50 +247,35 @@ def measure(size, money=False):
                 ]
             )
             failed += env["hotmart.sale"].search_count([("invoice_state", "!=", "invoiced")])
-        bank = (
-            env["account.journal"]
-            .search([("type", "=", "bank"), ("code", "!=", "HTMT")], limit=1)
-            .id
-        )
+        bank = bank_journal_id(env)
     calls = api_calls(sandbox_url)
     rss_connector = peak_rss_mb()
     sandbox.terminate()
     sandbox.wait()
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        sales = env["hotmart.sale"].search_read([], ["buyer_name", "buyer_email", "amount"])
+        sales = [
+            {"customer": customer_values(sale.sale_order_id.partner_id), "amount": sale.amount}
+            for sale in env["hotmart.sale"].search([("sale_order_id", "!=", False)])
+        ]
 
+    settle_database(db)
     # plain ORM: the same orders for as many new customers, in batches, confirmed
+    if profiler:
+        profiler = cProfile.Profile()
+        profiler.enable()
     queries_before = sql_db.sql_counter
     started = time.perf_counter()
     for offset in range(0, size, BATCH):
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
-            chunk = sales[offset : offset + BATCH]
-            partners = env["res.partner"].create(
-                [{"name": s["buyer_name"], "email": s["buyer_email"]} for s in chunk]
-            )
-            orders = env["sale.order"].create(
-                [
-                    {
-                        "partner_id": partner.id,
-                        "order_line": [
-                            (0, 0, {"product_id": product.id, "price_unit": s["amount"]})
-                        ],
-                    }
-                    for partner, s in zip(partners, chunk, strict=True)
-                ]
-            )
-            orders.action_confirm()
-            if money:
-                invoices = orders._create_invoices(grouped=True)
-                invoices.action_post()
-                env["account.payment.register"].with_context(
-                    active_model="account.move", active_ids=invoices.ids
-                ).create({"group_payment": False, "journal_id": bank})._create_payments()
+            plain_orm_batch(env, sales[offset : offset + BATCH], product.id, money, bank)
             cr.commit()
     orm_seconds = time.perf_counter() - started
     orm_queries = sql_db.sql_counter - queries_before
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(f"{profile}.orm")
 
     registry.delete(db)
     sql_db.close_all()
@@ -290,6 +288,8 @@ def measure(size, money=False):
         "orm_seconds": orm_seconds,
         "connector_per_second": received / connector_seconds,
         "orm_per_second": size / orm_seconds,
+        "connector_queries": connector_queries,
+        "orm_queries": orm_queries,
         "queries_per_order": connector_queries / max(received, 1),
         "orm_queries_per_order": orm_queries / size,
         "cron_runs": cron_runs,
@@ -300,16 +300,48 @@ def measure(size, money=False):
     }
 
 
+SUMMED = (
+    "received",
+    "failed",
+    "connector_seconds",
+    "orm_seconds",
+    "connector_queries",
+    "orm_queries",
+)
+
+
+def combine(rounds):
+    """One size's rounds as one result: times and counts added up, memory at its peak."""
+    first = rounds[0]
+    total = {key: sum(r[key] for r in rounds) for key in SUMMED}
+    sales = first["size"] * len(rounds)
+    return dict(
+        first,
+        **total,
+        rounds=len(rounds),
+        connector_per_second=total["received"] / total["connector_seconds"],
+        orm_per_second=sales / total["orm_seconds"],
+        queries_per_order=total["connector_queries"] / max(total["received"], 1),
+        orm_queries_per_order=total["orm_queries"] / sales,
+        ratios=[r["orm_seconds"] / r["connector_seconds"] for r in rounds],
+        rss_peak_mb=max(r["rss_peak_mb"] for r in rounds),
+        rss_loaded_mb=max(r["rss_loaded_mb"] for r in rounds),
+    )
+
+
 def table(results):
     lines = [
-        "| sales | connector orders/s | plain ORM orders/s | ratio | SQL queries per order "
-        "(ORM) | API calls (per 1,000 sales) | cron runs | peak memory (after Odoo loaded) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| sales | rounds | connector orders/s | plain ORM orders/s | ratio (each round) "
+        "| SQL queries per order (ORM) | API calls (per 1,000 sales) | cron runs "
+        "| peak memory (after Odoo loaded) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r['size']:,} | {r['connector_per_second']:.1f} | {r['orm_per_second']:.1f} "
-            f"| {r['connector_per_second'] / r['orm_per_second']:.2f} "
+            f"| {r['size']:,} | {r['rounds']} | {r['connector_per_second']:.1f} "
+            f"| {r['orm_per_second']:.1f} "
+            f"| **{r['connector_per_second'] / r['orm_per_second']:.2f}** "
+            f"({', '.join(f'{ratio:.2f}' for ratio in r['ratios'])}) "
             f"| {r['queries_per_order']:.1f} ({r['orm_queries_per_order']:.1f}) "
             f"| {r['api_calls']} ({r['api_calls_per_1000']:.1f}) | {r['cron_runs']} "
             f"| {r['rss_peak_mb']:.0f} MB ({r['rss_loaded_mb']:.0f} MB) |"
@@ -322,38 +354,50 @@ def main():
     parser.add_argument("--sizes", default="500,2000")
     parser.add_argument("--large", action="store_true", help="add N = 20,000")
     parser.add_argument("--money", action="store_true", help="invoice and settle too")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds per size, each on a fresh database; their times are added up",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the template database, and reuse a kept one"
+    )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="write a cProfile of the connector's run (one size)"
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process's size
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one, money=args.money)))
+        print(json.dumps(measure(args.one, money=args.money, profile=args.profile)))
         return
     sizes = [int(size) for size in args.sizes.split(",")] + ([20000] if args.large else [])
-    build_template()
+    build_template(keep=args.keep)
     results = []
     for size in sizes:
-        money = ["--money"] if args.money else []
-        output = run(
-            sys.executable, __file__, "--one", str(size), *money, capture_output=True, text=True
-        ).stdout
-        result = json.loads(output.strip().splitlines()[-1])
-        print(f"N={size}: {json.dumps(result)}", file=sys.stderr)
-        if result["received"] != size or result["failed"]:
-            sys.exit(f"N={size}: {result['received']} orders for {size} sales")
-        results.append(result)
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    print(
-        f"Machine: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, "
-        f"{datetime.now():%Y-%m-%d}\n"
-    )
+        options = ["--money"] if args.money else []
+        if args.profile:
+            options += ["--profile", f"{args.profile}.{size}"]
+        rounds = []
+        for _round in range(args.rounds):
+            output = run(
+                sys.executable,
+                __file__,
+                "--one",
+                str(size),
+                *options,
+                capture_output=True,
+                text=True,
+            ).stdout
+            result = json.loads(output.strip().splitlines()[-1])
+            print(f"N={size}: {json.dumps(result)}", file=sys.stderr)
+            if result["received"] != size or result["failed"]:
+                sys.exit(f"N={size}: {result['received']} orders for {size} sales")
+            rounds.append(result)
+        results.append(combine(rounds))
+    print(machine() + "\n")
     print(table(results))
-    run("dropdb", "--if-exists", TEMPLATE_DB)
+    drop_template(keep=args.keep)
 
 
 if __name__ == "__main__":
