@@ -206,12 +206,12 @@ class HotmartWebhookEvent(models.Model):
                 batch.filtered(lambda e, b=backend: e.backend_id == b).with_context(
                     lang=backend._company_lang()
                 )._process_batch()
-            if commit:
-                self.env.cr.commit()  # pylint: disable=invalid-commit
             done += len(batch_ids)
             self.env["ir.cron"]._notify_progress(
                 done=done, remaining=len(pending) - done + int(more)
             )
+            if commit:
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env["ir.cron"]._notify_progress(done=done, remaining=int(more))
 
     def _process_batch(self):
@@ -219,7 +219,16 @@ class HotmartWebhookEvent(models.Model):
         one by one, then the sales are received together through the same bulk path as the
         scheduled receive, under the same per-sale locks; other events go one by one. If
         the bulk path fails as a whole, each event is processed alone instead."""
-        events = self._lock_pending()
+        try:
+            with self.env.cr.savepoint():
+                events = self._lock_pending()
+        except errors.TransactionRollbackError as error:
+            # changed since this run's snapshot (a person's Process Again): next run
+            _logger.info("Hotmart webhook events changed meanwhile, retried shortly: %s", error)
+            self.browse()._wait_for_retry()
+            return
+        if len(events) < len(self.filtered(lambda e: e.state == "pending")):
+            self.browse()._wait_for_retry()  # held by another processor: retried if it fails
         purchases = []
         for event in events:
             parsed = event._parse_purchase()
@@ -290,8 +299,12 @@ class HotmartWebhookEvent(models.Model):
                     sale, stale = Sale.with_context(hotmart_cause=cause)._store_webhook_sale(
                         backend, parsed, data
                     )
-            except errors.TransactionRollbackError:
-                raise
+            except errors.TransactionRollbackError as error:
+                _logger.info(
+                    "Hotmart webhook event %s clashed with a run: %s", event.event_uid, error
+                )
+                event._wait_for_retry()
+                continue
             except Exception as error:  # noqa: BLE001 (one event must not stop the others)
                 _logger.exception("Hotmart webhook event %s failed", event.event_uid)
                 event.write({"state": "failed", "error": str(error)})
@@ -361,15 +374,21 @@ class HotmartWebhookEvent(models.Model):
         except errors.TransactionRollbackError as error:
             # a run on the same sale, buyer or product won: process again in a new transaction
             _logger.info("Hotmart webhook event %s clashed with a run: %s", self.event_uid, error)
-            self.error = self.env._(
-                "Waiting for a concurrent run on the same sale; retried shortly."
-            )
-            self.env.ref("hotmart_connector.ir_cron_process_webhooks")._trigger(
-                fields.Datetime.now() + timedelta(seconds=RETRY_DELAY_SECONDS)
-            )
+            self._wait_for_retry()
         except Exception as error:  # noqa: BLE001 (one event must not stop the others)
             _logger.exception("Hotmart webhook event %s failed", self.event_uid)
             self.write({"state": "failed", "error": str(error)})
+
+    def _wait_for_retry(self):
+        """These events stay waiting, and processing runs again shortly, in a new
+        transaction that sees what the concurrent run made."""
+        if self:
+            self.error = self.env._(
+                "Waiting for a concurrent run on the same sale; retried shortly."
+            )
+        self.env.ref("hotmart_connector.ir_cron_process_webhooks")._trigger(
+            fields.Datetime.now() + timedelta(seconds=RETRY_DELAY_SECONDS)
+        )
 
     def _process(self):
         self.ensure_one()

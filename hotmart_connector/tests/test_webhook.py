@@ -1,6 +1,8 @@
 import json
 from unittest.mock import patch
 
+from psycopg2 import errors
+
 from odoo.tests import HttpCase, tagged
 
 from ..hotmart.sandbox import HotmartSandbox, SandboxData, webhook_event
@@ -333,6 +335,36 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         self.assertEqual(len((sales - bad).sale_order_id), 5)
         event = self.events().filtered(lambda e: e.event_uid == broken["id"])
         self.assertIn("Order not created", event.result)
+
+    def test_a_lost_race_in_a_batch_leaves_that_event_waiting_and_the_others_go_on(self):
+        payloads, final = self.sandbox_events(4, seed=14)
+        for payload in payloads:
+            self.store(payload)
+        clash = payloads[0]["data"]["purchase"]["transaction"]
+        Sale = type(self.env["hotmart.sale"])
+        store = Sale._store_webhook_sale
+
+        def racing(sale_model, backend, event, data):
+            if event.sale.transaction == clash:
+                raise errors.SerializationFailure("could not serialize access")
+            return store(sale_model, backend, event, data)
+
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)])
+        with patch.object(Sale, "_store_webhook_sale", racing):
+            self.process()
+        waiting = self.events().filtered(lambda e: e.transaction == clash)
+        self.assertEqual(set(waiting.mapped("state")), {"pending"})
+        self.assertIn("retried shortly", waiting[0].error)
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]), triggers
+        )
+        others = self.env["hotmart.sale"].search(
+            [("transaction", "in", list(set(final) - {clash}))]
+        )
+        self.assertEqual(len(others.sale_order_id), 3)
+        # the retry, with the race over, receives it
+        self.process()
+        self.assertTrue(self.order_of(clash))
 
     def test_a_batch_that_fails_whole_is_processed_event_by_event(self):
         payloads, final = self.sandbox_events(4, seed=13)
