@@ -4,6 +4,7 @@ import queue
 import threading
 
 _DONE = object()
+STOP_WAIT_SECONDS = 5
 
 
 def read_ahead(pages, depth=1):
@@ -12,8 +13,8 @@ def read_ahead(pages, depth=1):
     Storing a page in Odoo and waiting for Hotmart's next one then overlap. One thread
     reads, so the client is never used by two threads at once; an error it meets is raised
     here, at the page where it happened, after the pages read before it. When the caller
-    stops early, the reader stops after the call in flight and is waited for, so that the
-    client is the caller's alone again.
+    stops early (it failed), the reader stops after the call in flight; it is waited for a
+    few seconds only, so that a caller holding locks is not kept by Hotmart's retries.
     """
     slots = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -48,4 +49,4 @@ def read_ahead(pages, depth=1):
             yield page
     finally:
         stop.set()
-        reader.join()
+        reader.join(timeout=STOP_WAIT_SECONDS)

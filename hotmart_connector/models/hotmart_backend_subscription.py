@@ -16,6 +16,8 @@ _logger = logging.getLogger(__name__)
 # A new subscriber's first charge is ordered about when the subscription starts.
 ACCESSION_MARGIN = timedelta(days=1)
 LOOKUP_INTERVAL = timedelta(days=1)
+# Charges a run could not place are looked up this long after it, once it received them.
+LINK_DELAY = timedelta(minutes=5)
 RACE_RETRIES = 3
 
 
@@ -163,7 +165,12 @@ class HotmartBackend(models.Model):
                     and (not s.subscription_lookup_date or s.subscription_lookup_date < recently)
                 )
             ):
-                self.env.ref("hotmart_connector.ir_cron_link_subscription_charges")._trigger()
+                # a few minutes later: after this run has received the charges it stored
+                cron = self.env.ref(
+                    "hotmart_connector.ir_cron_link_subscription_charges", raise_if_not_found=False
+                )
+                if cron:
+                    cron._trigger(fields.Datetime.now() + LINK_DELAY)
         return sales
 
     @api.model
@@ -175,7 +182,9 @@ class HotmartBackend(models.Model):
 
     def _link_waiting_charges(self, **_kwargs):
         self.ensure_one()
-        return {"processed": self._link_subscription_charges()}
+        linked = self._link_subscription_charges()
+        self._set_last_error(False, "_link_waiting_charges")
+        return {"processed": linked}
 
     def _link_subscription_charges(self, sales=None, read_missing=True):
         """Link subscription charges to their subscription; returns how many were linked.
