@@ -874,7 +874,7 @@ class HotmartBackend(models.Model):
         to_receive |= pending[:limit]
         counts = {"received": 0, "failed": 0, "processed": 0}
         counts["remaining"] = max(len(pending) - limit, 0)
-        for batch_ids in split_every(RECEIVE_BATCH, to_receive.ids):
+        for batch_ids in split_every(self._receive_batch_size(), to_receive.ids):
             result = self._receive_batch(batch_ids, origin)
             counts["received"] += len(result["received"])
             counts["failed"] += len(result["failed"])
@@ -885,6 +885,11 @@ class HotmartBackend(models.Model):
             )
             self._end_of_page()
         return counts
+
+    def _receive_batch_size(self):
+        """Sales received per transaction: larger batches spread each batch's lookups and
+        flushes over more orders."""
+        return RECEIVE_BATCH
 
     def _receive_batch(self, sale_ids, origin):
         """Receive one batch of sales in its own transaction (scheduled runs).

@@ -176,6 +176,14 @@ class TestInvoicePolicies(HotmartMoneyCase):
         self.assertEqual(set(sales.mapped("invoice_state")), {"no"})
         self.assertEqual(self.calls_to(SALES_URL + "commissions"), 0)
 
+    def test_sales_invoiced_as_they_arrive_are_received_in_smaller_batches(self):
+        # Odoo's reconciliation of one transaction's payments grows faster than linearly
+        self.assertEqual(self.backend._receive_batch_size(), 200)
+        self.backend.invoice_policy = "guarantee"  # invoiced later, by its own action
+        self.assertEqual(self.backend._receive_batch_size(), 500)
+        self.backend.invoice_policy = "none"
+        self.assertEqual(self.backend._receive_batch_size(), 500)
+
     def test_guarantee_waits_for_complete_or_its_end(self):
         self.backend.invoice_policy = "guarantee"
         with freeze_time("2026-11-06 12:00:00"):  # within every approved sale's guarantee
