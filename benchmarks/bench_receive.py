@@ -14,7 +14,7 @@ that the memory measured is Odoo's), and in one Odoo process:
   ``sale.order.create`` and ``action_confirm``, committed per batch.
 
 Both sides run warm (plain ORM makes a few orders first, rolled back) and each starts from
-a checkpoint with fresh planner statistics. A size runs ``--rounds`` times (default 3), each
+a checkpoint. A size runs ``--rounds`` times (default 3), each
 in a new process on a new database; times are added up over the rounds, because this
 machine's speed drifts from one minute to the next and both sides should share the drift.
 
