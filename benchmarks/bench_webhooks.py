@@ -18,7 +18,7 @@ sales:
   become an order (polled in the database every 50 ms);
 * **closed loop**: ``--senders`` (32) senders, each sending its next delivery as soon as
   the last one is answered: the deliveries per second the servers take, and the events
-  per second processing drains while they arrive.
+  per second processing drains from the backlog the burst left.
 
 Then it checks exactly-once: every sale stored once with one order in the state of its
 last event, every event stored once, none failed, one customer per buyer.
@@ -328,21 +328,15 @@ def to_order_seconds(first_sent, watcher, final):
     ]
 
 
-def processing_rates(watcher, sent_at):
-    """Events processed per second (while deliveries arrive, then on the backlog left when
-    they stop): from the first event processed to ``sent_at``, and from ``sent_at`` to the
-    last event processed."""
-    points = watcher.processed
-    start = next((p for p in points if p[1] > 0), None)
-    end = next((p for p in points if p[1] == points[-1][1]), None)
-    middle = min(points, key=lambda p: abs(p[0] - sent_at))
-    if not start or not end:
-        return 0.0, 0.0
-
-    def rate(first, last):
-        return (last[1] - first[1]) / (last[0] - first[0]) if last[0] > first[0] else 0.0
-
-    return rate(start, middle), rate(middle, end)
+def backlog_rate(watcher, sent_at):
+    """Events processed per second on the backlog the burst left, from when the senders
+    stopped to the last event processed. (While 32 sender threads run, this process's
+    watcher thread is starved of the GIL and cannot sample reliably.)"""
+    points = [p for p in watcher.processed if p[0] >= sent_at]
+    if len(points) < 2:
+        return 0.0
+    end = next(p for p in points if p[1] == points[-1][1])
+    return (end[1] - points[0][1]) / (end[0] - points[0][0]) if end[0] > points[0][0] else 0.0
 
 
 def check_exactly_once(finals, events):
@@ -445,8 +439,7 @@ def main():
             "events": events["HPW2"],
             "refused": sum(1 for s in statuses if s != 200),
             "per_second": len(deliveries) / seconds,
-            "processing_per_second": processing_rates(watcher, sent_at)[0],
-            "backlog_per_second": processing_rates(watcher, sent_at)[1],
+            "backlog_per_second": backlog_rate(watcher, sent_at),
             "order_p95": percentile(to_order, 0.95),
             "drained": drained,
         }
@@ -487,8 +480,8 @@ def table(args, o, c, problems):
             "71 /s",
         ),
         (
-            "events processed: while deliveries arrive / then the backlog",
-            f"{c['processing_per_second']:.0f} / {c['backlog_per_second']:.0f} /s",
+            "events processed, on the backlog the burst left",
+            f"{c['backlog_per_second']:.0f} /s",
             "≥ 50 /s",
             "9 /s",
         ),
