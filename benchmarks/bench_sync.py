@@ -172,9 +172,11 @@ def sync_once(link=False):
     )
 
 
-def measured_sync(sandbox_url):
+def measured_sync(sandbox_url, link=False):
     calls, written = api_calls(sandbox_url), rows_written()
-    output = run(sys.executable, __file__, "--sync-once", capture_output=True, text=True).stdout
+    options = ["--link"] if link else []
+    command = [sys.executable, __file__, "--sync-once", *options]
+    output = run(*command, capture_output=True, text=True).stdout
     result = json.loads(output.strip().splitlines()[-1])
     time.sleep(1)  # the child's statistics reach PostgreSQL's counters when it exits
     after = rows_written()
