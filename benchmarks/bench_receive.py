@@ -30,7 +30,7 @@ invoices, posts and registers a payment for each order (``account.payment.regist
     python3 benchmarks/bench_receive.py --large --rounds 1    # and 20,000
     python3 benchmarks/bench_receive.py --sizes 1000
     python3 benchmarks/bench_receive.py --money --rounds 1    # receive + invoice + settle
-    python3 benchmarks/bench_receive.py --sizes 1000 --rounds 1 --keep --profile /tmp/prof
+    python3 benchmarks/bench_receive.py --sizes 1000 --rounds 1 --keep --profile receive.prof
 
 Needs what scripts/test.sh needs (Odoo 18 importable, PostgreSQL). Prints a Markdown table.
 """
