@@ -15,7 +15,6 @@ _logger = logging.getLogger(__name__)
 
 # A new subscriber's first charge is ordered about when the subscription starts.
 ACCESSION_MARGIN = timedelta(days=1)
-LOOKUP_INTERVAL = timedelta(days=1)
 # Charges a run could not place are looked up this long after it, once it received them.
 LINK_DELAY = timedelta(minutes=5)
 RACE_RETRIES = 3
@@ -158,13 +157,7 @@ class HotmartBackend(models.Model):
         )
         if charges:
             charges._match_known_subscriptions()
-            recently = fields.Datetime.now() - LOOKUP_INTERVAL
-            if charges.filtered(
-                lambda s: (
-                    not s.subscription_id
-                    and (not s.subscription_lookup_date or s.subscription_lookup_date < recently)
-                )
-            ):
+            if charges.filtered(lambda s: not s.subscription_id)._due_for_lookup():
                 # a few minutes later: after this run has received the charges it stored
                 cron = self.env.ref(
                     "hotmart_connector.ir_cron_link_subscription_charges", raise_if_not_found=False
@@ -211,10 +204,7 @@ class HotmartBackend(models.Model):
             return 0
         ambiguous = charges._match_known_subscriptions()
         # Hotmart is asked once a day at most for a charge it could not place
-        recently = fields.Datetime.now() - LOOKUP_INTERVAL
-        unasked = charges.filtered(
-            lambda s: not s.subscription_lookup_date or s.subscription_lookup_date < recently
-        )
+        unasked = charges._due_for_lookup()
         missing = unasked.filtered(lambda s: not s.subscription_id) - ambiguous
         ambiguous &= unasked
         try:

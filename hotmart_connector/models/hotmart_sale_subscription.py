@@ -7,6 +7,8 @@ from ..hotmart.subscriptions import subscription_from_sale
 
 # Hotmart's dates of a subscription and of its charges differ by minutes to hours.
 DATE_MARGIN = timedelta(days=1)
+# Hotmart is asked about a charge it could not place once a day at most.
+LOOKUP_INTERVAL = timedelta(days=1)
 
 
 class HotmartSale(models.Model):
@@ -82,6 +84,13 @@ class HotmartSale(models.Model):
             # the contact the connector just matched or made for this buyer
             sale.subscription_id._hotmart_adopt_partner(sale.sale_order_id.partner_id)
         return result
+
+    def _due_for_lookup(self):
+        """These charges that Hotmart was not asked about in the last day."""
+        recently = fields.Datetime.now() - LOOKUP_INTERVAL
+        return self.filtered(
+            lambda s: not s.subscription_lookup_date or s.subscription_lookup_date < recently
+        )
 
     def _could_be_charge_of(self, subscription):
         """Whether this sale can be a charge of ``subscription``: not a first charge other
