@@ -44,26 +44,20 @@ import time
 from datetime import datetime, timedelta
 
 from benchlib import (
-    addons_path,
+    api_calls,
     build_template,
     copy_template,
     drop_template,
     machine,
+    open_registry,
     peak_rss_mb,
     run,
+    sell_in_reais,
     settle_database,
     start_sandbox,
 )
 
 BATCH = 200
-
-
-def api_calls(url):
-    import urllib.request
-
-    with urllib.request.urlopen(url + "/sandbox/stats", timeout=10) as answer:  # noqa: S310
-        calls = json.load(answer)["calls"]
-    return sum(count for path, count in calls.items() if not path.startswith("/sandbox"))
 
 
 def plain_orm_batch(env, sales, product_id, money=False, bank_journal_id=None):
@@ -138,30 +132,23 @@ def measure(size, money=False, profile=None):
     db = f"hotmart_bench_{size}"
     copy_template(db)
 
-    import threading
-
     import odoo
     from odoo import sql_db
-    from odoo.tools import config
 
-    config.parse_config([f"--addons-path={addons_path()}", "-d", db, "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(db)
+    registry = open_registry(db)
     from odoo.addons.hotmart_connector.hotmart.sandbox import (
         DEFAULT_CLIENT_ID,
         DEFAULT_CLIENT_SECRET,
         PRODUCTS,
     )
 
-    threading.current_thread().testing = False
     rss_loaded = peak_rss_mb()
     sandbox, sandbox_url = start_sandbox(size)
     basic = base64.b64encode(f"{DEFAULT_CLIENT_ID}:{DEFAULT_CLIENT_SECRET}".encode()).decode()
 
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        brl = env.ref("base.BRL")
-        brl.active = True
-        env.company.currency_id = brl
+        sell_in_reais(env)
         product = env["product.product"].create(
             {"name": "Course", "type": "service", "taxes_id": False}
         )

@@ -32,13 +32,15 @@ from datetime import datetime, timedelta
 import psycopg2
 from benchlib import (
     ROOT,
-    addons_path,
+    api_calls,
     build_template,
     copy_template,
     drop_template,
     machine,
+    open_registry,
     peak_rss_mb,
     run,
+    sell_in_reais,
     start_sandbox,
 )
 
@@ -54,11 +56,6 @@ def sandbox_call(url, path, body=None):
     )
     with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 (loopback)
         return json.load(answer)
-
-
-def api_calls(url):
-    calls = sandbox_call(url, "/sandbox/stats")["calls"]
-    return sum(count for path, count in calls.items() if not path.startswith("/sandbox"))
 
 
 def rows_written():
@@ -80,16 +77,14 @@ def prepare_database(sandbox_url):
 
     import odoo
     from odoo import sql_db
-    from odoo.tools import config
 
-    config.parse_config([f"--addons-path={addons_path()}", "-d", DB, "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(DB)
+    registry = open_registry(DB)
     basic = base64.b64encode(f"{DEFAULT_CLIENT_ID}:{DEFAULT_CLIENT_SECRET}".encode()).decode()
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        for code in ("BRL", "USD", "EUR", "MXN", "COP", "ARS"):
+        sell_in_reais(env)
+        for code in ("USD", "EUR", "MXN", "COP", "ARS"):
             env.ref(f"base.{code}").active = True
-        env.company.currency_id = env.ref("base.BRL")
         # rates for the other currencies, from before the window
         day = datetime.now() - timedelta(days=40)
         env["res.currency.rate"].create(
@@ -121,13 +116,8 @@ def sync_once(link=False):
     """One scheduled status sync, in this process (and the subscription charges link it
     triggers, with ``link``); prints its time and memory."""
     import odoo
-    from odoo.tools import config
 
-    config.parse_config([f"--addons-path={addons_path()}", "-d", DB, "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(DB)
-    import threading
-
-    threading.current_thread().testing = False
+    registry = open_registry(DB)
     loaded = peak_rss_mb()
     started = time.perf_counter()
     runs = 0

@@ -51,7 +51,9 @@ from benchlib import (
     free_port,
     machine,
     odoo_command,
+    open_registry,
     run,
+    sell_in_reais,
     wait_for,
 )
 
@@ -110,15 +112,11 @@ def prepare_database():
     copy_template(DB)
     import odoo
     from odoo import sql_db
-    from odoo.tools import config
 
-    config.parse_config([f"--addons-path={addons_path()}", "-d", DB, "--log-level=warn"])
-    registry = odoo.modules.registry.Registry(DB)
+    registry = open_registry(DB)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        brl = env.ref("base.BRL")
-        brl.active = True
-        env.company.currency_id = brl
+        sell_in_reais(env)
         backend = env["hotmart.backend"].create(
             {
                 "name": "Benchmark",

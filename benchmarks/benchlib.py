@@ -1,6 +1,7 @@
 """What the benchmarks share: the template database, the sandbox process, the machine."""
 
 import functools
+import json
 import os
 import platform
 import resource
@@ -138,6 +139,33 @@ def start_sandbox(sales, statuses=("APPROVED=1",), currencies=("BRL=1",)):
         process.kill()
         raise
     return process, url
+
+
+def open_registry(db):
+    """Odoo's registry of ``db`` in this process, run as a server runs scheduled actions
+    (committing per page: they do not outside tests)."""
+    import threading
+
+    import odoo
+    from odoo.tools import config
+
+    config.parse_config([f"--addons-path={addons_path()}", "-d", db, "--log-level=warn"])
+    threading.current_thread().testing = False
+    return odoo.modules.registry.Registry(db)
+
+
+def sell_in_reais(env):
+    """The company sells in reais, as a Brazilian producer's does."""
+    brl = env.ref("base.BRL")
+    brl.active = True
+    env.company.currency_id = brl
+
+
+def api_calls(url):
+    """The calls the sandbox at ``url`` answered, its own /sandbox calls left out."""
+    with urllib.request.urlopen(url + "/sandbox/stats", timeout=10) as answer:  # noqa: S310
+        calls = json.load(answer)["calls"]
+    return sum(count for path, count in calls.items() if not path.startswith("/sandbox"))
 
 
 def peak_rss_mb():
