@@ -208,6 +208,32 @@ class TestReceiveOrders(HotmartReceiveCase):
         self.assertEqual(order.order_line.product_id.hotmart_product_id, "1234567")
         self.assertIn("Received from Hotmart", order.message_ids[0].body)
 
+    def test_orders_are_numbered_as_odoo_numbers_them(self):
+        """The connector draws the numbers itself, once per batch the sequence looked up:
+        the company's own sale.order sequence comes first, as in Odoo, and no number is
+        given twice."""
+        self.env["ir.sequence"].create(
+            {
+                "name": "Hotmart company's orders",
+                "code": "sale.order",
+                "prefix": "HM/%(year)s/",
+                "padding": 4,
+                "company_id": self.env.company.id,
+            }
+        )
+        by_hand = self.env["sale.order"].create({"partner_id": self.env.user.partner_id.id})
+        self.sales.action_receive()
+        after = self.env["sale.order"].create({"partner_id": self.env.user.partner_id.id})
+        received = self.sales.sale_order_id
+        year = self.sales[0].order_date.year
+        names = [by_hand.name, *received.sorted("id").mapped("name"), after.name]
+        self.assertEqual(len(set(names)), 9)
+        self.assertTrue(all(name.startswith("HM/") for name in names), names)
+        # each order takes the year of the day it was ordered, as Odoo's own create does
+        self.assertTrue(all(name.startswith(f"HM/{year}/") for name in received.mapped("name")))
+        numbers = [int(name.rsplit("/", 1)[1]) for name in names]
+        self.assertEqual(numbers, sorted(numbers))
+
     def test_mapping_decides_the_state(self):
         self.sales.action_receive()
         orders = {sale.transaction: sale.sale_order_id for sale in self.sales}
