@@ -122,10 +122,12 @@ class HotmartSale(models.Model):
 
     @api.depends("amount", "currency_id", "currency_code")
     def _compute_amount_display(self):
+        formatted = {}  # a batch holds few distinct prices: format each once
         for sale in self:
-            sale.amount_display = format_money(
-                self.env, sale.amount, sale.currency_id, sale.currency_code, sale.company_id
-            )
+            key = (sale.amount, sale.currency_id, sale.currency_code, sale.company_id)
+            if key not in formatted:
+                formatted[key] = format_money(self.env, *key)
+            sale.amount_display = formatted[key]
 
     @api.depends("payment_type")
     def _compute_payment_type_label(self):
@@ -564,6 +566,7 @@ class HotmartSale(models.Model):
             backend, list(records.values())
         )
         first_rate_days = backend._first_rate_days(self.currency_id)
+        mapping = backend._status_mapping()
         vals_by_sale = {}
         for sale, record in records.items():
             reason = partner_errors.get(sale) or product_errors.get(record.product_id)
@@ -572,23 +575,29 @@ class HotmartSale(models.Model):
                 continue
             try:
                 vals_by_sale[sale] = sale._prepare_order_values(
-                    backend, record, partners[sale], products[record.product_id], first_rate_days
+                    backend,
+                    record,
+                    partners[sale],
+                    products[record.product_id],
+                    first_rate_days,
+                    mapping,
                 )
             except (UserError, ValidationError) as error:
                 failed[sale] = error.args[0]
         orders, order_errors = self.env["sale.order"]._hotmart_create_orders(vals_by_sale)
         failed.update(order_errors)
-        received = self.browse()
         for sale, order in orders.items():
             sale.write({"sale_order_id": order.id, "state": "done", "error": False})
-            received |= sale
-        self._apply_mapping_on_new_orders(orders, backend._status_mapping(), origin)
+        received = self.browse([sale.id for sale in orders])
+        self._apply_mapping_on_new_orders(orders, mapping, origin)
         for sale, reason in failed.items():
             _logger.info("Hotmart sale %s not received: %s", sale.transaction, reason)
             sale.write({"state": "failed", "error": reason})
         return received, self.browse([sale.id for sale in failed])
 
-    def _prepare_order_values(self, backend, record, partner, product, first_rate_days=None):
+    def _prepare_order_values(
+        self, backend, record, partner, product, first_rate_days=None, mapping=None
+    ):
         self.ensure_one()
         amount = backend._convert_to_company_currency(
             record.amount, self.currency_id, record.currency, record.order_date, first_rate_days
@@ -605,7 +614,7 @@ class HotmartSale(models.Model):
             "origin": f"Hotmart {record.transaction}",
             "hotmart_sale_id": self.id,
             # level-triggered status: applied now if it maps, tried again by every sync if not
-            **self._status_bookkeeping(backend),
+            **self._status_bookkeeping(backend, mapping),
             "hotmart_amount": float(record.amount),
             "hotmart_currency_id": self.currency_id.id,
             "fiscal_position_id": fiscal_position.id,
@@ -641,9 +650,10 @@ class HotmartSale(models.Model):
             values["sale_order_template_id"] = False
         return values
 
-    def _status_bookkeeping(self, backend):
-        """A new order's applied (mapped) or refused (unmapped) Hotmart status."""
-        if self.status in backend._status_mapping():
+    def _status_bookkeeping(self, backend, mapping=None):
+        """A new order's applied (mapped) or refused (unmapped) Hotmart status; ``mapping``
+        (``_status_mapping``) spares building it again for each sale of a batch."""
+        if self.status in (mapping if mapping is not None else backend._status_mapping()):
             return {"hotmart_applied_status": self.status}
         return {"hotmart_refused_status": self.status}
 
@@ -651,42 +661,44 @@ class HotmartSale(models.Model):
         """Move each new order to the state its Hotmart status maps to, and say why."""
         SaleOrder = self.env["sale.order"]
         SaleOrder.browse([o.id for o in orders_by_sale.values()])._message_log_batch(
-            bodies={
-                order.id: sale._received_message(origin, mapping.get(sale.status))
-                for sale, order in orders_by_sale.items()
-            }
+            bodies=self._received_messages(orders_by_sale, origin, mapping)
         )
         by_target = {}
         for sale, order in orders_by_sale.items():
             line = mapping.get(sale.status)
-            by_target.setdefault(line.order_state if line else "draft", SaleOrder)
-            by_target[line.order_state if line else "draft"] |= order
+            by_target.setdefault(line.order_state if line else "draft", []).append(order.id)
             if line and line.create_activity:
                 order._hotmart_schedule_review(sale.status)
-        for target, orders in by_target.items():
-            orders._hotmart_move_batch(target)
+        for target, order_ids in by_target.items():
+            SaleOrder.browse(order_ids)._hotmart_move_batch(target)
 
-    def _received_message(self, origin, mapping_line):
-        self.ensure_one()
-        status_label = dict(self._fields["status"]._description_selection(self.env)).get(
-            self.status, self.status
-        )
+    def _received_messages(self, orders_by_sale, origin, mapping):
+        """{order id: the chatter line saying where its sale came from and what it became};
+        the labels are translated once for the batch, not once per order."""
+        labels = dict(self._fields["status"]._description_selection(self.env))
+        outcomes = {}
+        bodies = {}
+        for sale, order in orders_by_sale.items():
+            if sale.status not in outcomes:
+                outcomes[sale.status] = sale._received_outcome(mapping.get(sale.status))
+            bodies[order.id] = self.env._(
+                "Received from Hotmart by %(origin)s: transaction %(transaction)s, status "
+                "%(status)s, paid %(amount)s. %(outcome)s",
+                origin=origin,
+                transaction=sale.transaction,
+                status=labels.get(sale.status, sale.status),
+                amount=sale.amount_display,
+                outcome=outcomes[sale.status],
+            )
+        return bodies
+
+    def _received_outcome(self, mapping_line):
         if mapping_line:
-            outcome = self.env._(
+            return self.env._(
                 "The status maps to %(state)s.",
                 state=self.env["sale.order"]._hotmart_state_label(mapping_line.order_state),
             )
-        else:
-            outcome = self.env._("No mapping for this status: the order stays a quotation.")
-        return self.env._(
-            "Received from Hotmart by %(origin)s: transaction %(transaction)s, status "
-            "%(status)s, paid %(amount)s. %(outcome)s",
-            origin=origin,
-            transaction=self.transaction,
-            status=status_label,
-            amount=self.amount_display,
-            outcome=outcome,
-        )
+        return self.env._("No mapping for this status: the order stays a quotation.")
 
     def _receive_notification(self, result):
         received, already, failed = result["received"], result["already"], result["failed"]
