@@ -1,6 +1,7 @@
 """Parsers against every payload shape of Hotmart's fixtures: no database."""
 
 import copy
+import json
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from ..hotmart.records import (
     parse_webhook_settlement,
     price_details_by_transaction,
     settlements_by_transaction,
+    without_nul,
 )
 from .common import load_fixture
 
@@ -215,6 +217,21 @@ class TestRestParsers(BaseCase):
             parse_datetime("yesterday")
         with self.assertRaises(HotmartBadPayloadError):
             parse_datetime(10**20)
+
+    def test_nul_characters_are_removed_before_storing(self):
+        # PostgreSQL refuses NUL in text and jsonb: a buyer's name with one must not lose the sale
+        item = load_fixture("sales_history_page1.json")["items"][0]
+        item["buyer"]["name"] = "Ana\x00 Souza"
+        item["extra\x00"] = ["a\x00", {"b": "\x00c"}]
+        clean = without_nul(item)
+        self.assertEqual(clean["buyer"]["name"], "Ana Souza")
+        self.assertEqual(clean["extra"], ["a", {"b": "c"}])
+        self.assertNotIn("\x00", json.dumps(clean, ensure_ascii=False))
+        # the usual payload, without any, is kept as it is; text that spells \u0000 stays
+        del item["extra\x00"]
+        item["buyer"]["name"] = "Ana Souza"
+        self.assertIs(without_nul(item), item)
+        self.assertEqual(without_nul({"note": "\\u0000"}), {"note": "\\u0000"})
 
 
 @tagged("post_install", "-at_install")
