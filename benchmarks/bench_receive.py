@@ -14,10 +14,11 @@ that the memory measured is Odoo's), and in one Odoo process:
   both sides), created and confirmed in batches of 200 with ``res.partner.create``,
   ``sale.order.create`` and ``action_confirm``, committed per batch.
 
-Both sides run warm (plain ORM makes a few orders first, rolled back) and each starts from
-a checkpoint. A size runs ``--rounds`` times (default 3), each
-in a new process on a new database; times are added up over the rounds, because this
-machine's speed drifts from one minute to the next and both sides should share the drift.
+Both sides run warm (each first receives or makes a few orders, rolled back: the connector
+from a sandbox of its own) and each starts from a checkpoint. A size runs ``--rounds``
+times (default 3), each in a new process on a new database; times are added up over the
+rounds, because this machine's speed drifts from one minute to the next and both sides
+should share the drift.
 
 It reports orders per second both ways and their ratio (and each round's), SQL queries per
 received order, API calls per 1,000 sales, and the peak memory of the run.
@@ -59,6 +60,7 @@ from benchlib import (
 )
 
 BATCH = 200
+WARM_UP_SALES = 20
 
 
 def plain_orm_batch(env, sales, product_id, money=False, bank_journal_id=None, customers=None):
@@ -119,9 +121,10 @@ def bank_journal_id(env):
     return journals[:1].id
 
 
-def warm_up(registry, product_id, money):
-    """Run plain ORM once on a few orders, rolled back: both sides are then timed with
-    Odoo's caches warm, whichever runs first."""
+def warm_up(registry, product_id, money, backend_id):
+    """Run both sides once on a few sales, rolled back, so that each is timed warm whichever
+    runs first: plain ORM warms Odoo's caches; the connector, against a sandbox of its own,
+    warms its own code as well (HTTP client, parsers, matching, chatter)."""
     import odoo
 
     with registry.cursor() as cr:
@@ -133,11 +136,23 @@ def warm_up(registry, product_id, money):
                 "customer": {"name": f"Warm-up {i}", "email": f"w{i}@example.com"},
                 "amount": 10,
             }
-            for i in range(20)
+            for i in range(WARM_UP_SALES)
         ]
         plain_orm_batch(env, sales, product_id, money, bank)
         env.flush_all()
         cr.rollback()
+    sandbox, sandbox_url = start_sandbox(WARM_UP_SALES)
+    try:
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            backend = env["hotmart.backend"].browse(backend_id)
+            backend.write({"api_url": sandbox_url, "auth_url": sandbox_url})
+            backend._receive_new_sales(origin="the warm-up")
+            env.flush_all()
+            cr.rollback()
+    finally:
+        sandbox.terminate()
+        sandbox.wait()
 
 
 def measure(size, money=False, profile=None):
@@ -207,7 +222,7 @@ def measure(size, money=False, profile=None):
         )
         cr.commit()
 
-    warm_up(registry, product.id, money)
+    warm_up(registry, product.id, money, backend.id)
     settle_database(db)
 
     # connector over HTTP: the scheduled action, run again while sales wait, as Odoo's cron
