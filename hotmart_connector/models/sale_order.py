@@ -282,6 +282,51 @@ class SaleOrder(models.Model):
                 ),
             )
 
+    def _hotmart_subscribe_customers(self):
+        """Make each order's customer a follower, as ``action_confirm`` does, for all these
+        orders at once.
+
+        ``action_confirm`` subscribes the customer of each order not followed by them yet,
+        one order at a time: five queries an order, a third of confirming a batch. The
+        followers made here are the ones it would make (active customers only, with the
+        default subtypes of a customer, or of an internal user's contact), so it then finds
+        each customer following and moves on.
+        """
+        partner_ids = list(set(self.partner_id.ids))
+        if not partner_ids:
+            return
+        Partner = self.env["res.partner"].sudo()
+        active = set(Partner.search([("id", "in", partner_ids), ("active", "=", True)]).ids)
+        customers = set(
+            Partner.search([("id", "in", partner_ids), ("partner_share", "=", True)]).ids
+        )
+        default, _internal, external = self.env["mail.message.subtype"].default_subtypes(self._name)
+        Followers = self.env["mail.followers"].sudo().with_context(default_partner_id=False)
+        following = {
+            (res_id, partner_id)
+            for _id, res_id, partner_id, _subtypes in Followers._get_subscription_data(
+                [(self._name, self.ids)], partner_ids
+            )
+        }
+        Followers.create(
+            [
+                {
+                    "res_model": self._name,
+                    "res_id": order.id,
+                    "partner_id": order.partner_id.id,
+                    "subtype_ids": [
+                        fields.Command.set(
+                            (external if order.partner_id.id in customers else default).ids
+                        )
+                    ],
+                }
+                for order in self
+                if order.partner_id.id in active
+                and (order.id, order.partner_id.id) not in following
+            ]
+        )
+        self.invalidate_recordset(["message_follower_ids", "message_partner_ids"])
+
     # ------------------------------------------------------------------ following Hotmart
 
     @api.model
@@ -448,6 +493,8 @@ class SaleOrder(models.Model):
                 self._action_cancel()
             self.action_draft()
         if target in ("sale", "done"):
-            self.filtered(lambda order: order.state in ("draft", "sent")).action_confirm()
+            to_confirm = self.filtered(lambda order: order.state in ("draft", "sent"))
+            to_confirm._hotmart_subscribe_customers()
+            to_confirm.action_confirm()
         if target == "done":
             self.filtered(lambda order: not order.locked).action_lock()

@@ -234,6 +234,40 @@ class TestReceiveOrders(HotmartReceiveCase):
         numbers = [int(name.rsplit("/", 1)[1]) for name in names]
         self.assertEqual(numbers, sorted(numbers))
 
+    def test_customers_follow_their_orders_as_confirming_in_odoo_makes_them(self):
+        """The connector subscribes a batch's customers at once; the followers are the ones
+        Odoo's own confirmation makes: a customer with a customer's subtypes, an internal
+        user's contact with the default ones, an archived contact not at all."""
+        Partner = self.env["res.partner"]
+        partners = [
+            Partner.create({"name": "Buyer", "email": "buyer@example.com"}),
+            self.env.user.partner_id,
+            Partner.create({"name": "Gone", "active": False}),
+        ]
+
+        def followers(order):
+            return {
+                (follower.partner_id, frozenset(follower.subtype_ids.ids))
+                for follower in order.message_follower_ids
+            }
+
+        by_odoo = self.env["sale.order"].create([{"partner_id": p.id} for p in partners])
+        by_odoo.action_confirm()
+        by_connector = self.env["sale.order"].create([{"partner_id": p.id} for p in partners])
+        by_connector._hotmart_move("draft", "sale")
+        self.assertEqual(by_connector.mapped("state"), ["sale"] * 3)
+        self.assertEqual(
+            [followers(order) for order in by_connector], [followers(order) for order in by_odoo]
+        )
+        self.assertIn(partners[0], by_connector[0].message_partner_ids)
+        self.assertNotIn(partners[2], by_connector[2].message_partner_ids)
+        # a received order's customer follows it once
+        self.sales.action_receive()
+        order = self.sale("HP1001000000001").sale_order_id
+        self.assertEqual(
+            len(order.message_follower_ids.filtered(lambda f: f.partner_id == order.partner_id)), 1
+        )
+
     def test_mapping_decides_the_state(self):
         self.sales.action_receive()
         orders = {sale.transaction: sale.sale_order_id for sale in self.sales}
