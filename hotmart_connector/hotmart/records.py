@@ -217,7 +217,7 @@ def without_nul(value):
     """The payload with NUL characters removed: PostgreSQL text and jsonb refuse them."""
     try:
         # almost no payload has one: JSON's C encoder finds out faster than walking it
-        if "\\u0000" not in json.dumps(value):
+        if "\\u0000" not in json.dumps(value, ensure_ascii=False):
             return value
     except (TypeError, ValueError):
         pass

@@ -680,7 +680,7 @@ class HotmartSale(models.Model):
         bodies = {}
         for sale, order in orders_by_sale.items():
             if sale.status not in outcomes:
-                outcomes[sale.status] = sale._received_outcome(mapping.get(sale.status))
+                outcomes[sale.status] = self._received_outcome(mapping.get(sale.status))
             bodies[order.id] = self.env._(
                 "Received from Hotmart by %(origin)s: transaction %(transaction)s, status "
                 "%(status)s, paid %(amount)s. %(outcome)s",
@@ -692,6 +692,7 @@ class HotmartSale(models.Model):
             )
         return bodies
 
+    @api.model
     def _received_outcome(self, mapping_line):
         if mapping_line:
             return self.env._(

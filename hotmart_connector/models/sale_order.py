@@ -9,6 +9,9 @@ _logger = logging.getLogger(__name__)
 
 # The order in which a Hotmart status may move an order forward (docs/architecture.md).
 STATE_RANK = {"draft": 0, "sale": 1, "done": 2, "cancel": 3}
+# Set to 0 when another addon names orders or subscribes followers its own way: the
+# connector then lets Odoo number and subscribe each order alone, as plain ORM does.
+BATCH_SHORTCUTS = "hotmart_connector.batch_shortcuts"
 # Quiet ORM work: the connector writes its own chatter lines, one per order and change.
 QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
 # Written by the connector only: they decide which Hotmart sale an order follows, and how.
@@ -176,6 +179,8 @@ class SaleOrder(models.Model):
         every order: in a batch of hundreds that search costs more than the numbers. Without
         a sale.order sequence the values stay unnamed, and ``create`` names them as usual.
         """
+        if not self._hotmart_batch_shortcuts():
+            return
         Sequence = self.env["ir.sequence"]
         sequences = {}
         for vals in vals_list:
@@ -196,7 +201,17 @@ class SaleOrder(models.Model):
             if sequence:
                 moment = fields.Datetime.to_datetime(vals.get("date_order"))
                 day = fields.Datetime.context_timestamp(self, moment) if moment else None
-                vals["name"] = sequence._next(sequence_date=day)
+                try:
+                    vals["name"] = sequence._next(sequence_date=day)
+                except REFUSALS:
+                    # left unnamed: create draws it again and refuses this sale alone, saying why
+                    continue
+
+    @api.model
+    def _hotmart_batch_shortcuts(self):
+        """Whether a batch's orders are numbered and their customers subscribed at once."""
+        value = self.env["ir.config_parameter"].sudo().get_param(BATCH_SHORTCUTS, "1")
+        return value.strip().lower() not in ("0", "false", "no", "off")
 
     # ------------------------------------------------------------------ states
 
@@ -288,18 +303,26 @@ class SaleOrder(models.Model):
 
         ``action_confirm`` subscribes the customer of each order not followed by them yet,
         one order at a time: five queries an order, a third of confirming a batch. The
-        followers made here are the ones it would make (active customers only, with the
-        default subtypes of a customer, or of an internal user's contact), so it then finds
-        each customer following and moves on.
+        followers made here are the ones it would make (active contacts only, with the
+        default subtypes of a customer, or of an internal contact; the current user's own
+        contact as an internal one), so it then finds each customer following and moves on.
         """
-        partner_ids = list(set(self.partner_id.ids))
-        if not partner_ids:
+        partner_ids = self.partner_id.ids
+        if not partner_ids or not self._hotmart_batch_shortcuts():
             return
-        Partner = self.env["res.partner"].sudo()
-        active = set(Partner.search([("id", "in", partner_ids), ("active", "=", True)]).ids)
-        customers = set(
-            Partner.search([("id", "in", partner_ids), ("partner_share", "=", True)]).ids
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_fetch([("id", "in", partner_ids)], ["active", "partner_share"])
         )
+        active = set(partners.filtered("active").ids)
+        customers = set(partners.filtered("partner_share").ids)
+        # the user's own contact is subscribed as an internal one, even archived, as Odoo does
+        me = self.env.user.partner_id.id
+        if me in partner_ids:
+            active.add(me)
+            customers.discard(me)
         default, _internal, external = self.env["mail.message.subtype"].default_subtypes(self._name)
         Followers = self.env["mail.followers"].sudo().with_context(default_partner_id=False)
         following = {

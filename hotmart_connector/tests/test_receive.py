@@ -16,7 +16,6 @@ from .common import HotmartReceiveCase, load_fixture
 API = "https://sandbox.hotmart.com"
 HISTORY_URL = API + "/payments/api/v1/sales/history"
 USERS_URL = API + "/payments/api/v1/sales/users"
-USERS_URL = API + "/payments/api/v1/sales/users"
 PRODUCTS_URL = API + "/products/api/v1/products"
 
 
@@ -209,64 +208,113 @@ class TestReceiveOrders(HotmartReceiveCase):
         self.assertIn("Received from Hotmart", order.message_ids[0].body)
 
     def test_orders_are_numbered_as_odoo_numbers_them(self):
-        """The connector draws the numbers itself, once per batch the sequence looked up:
-        the company's own sale.order sequence comes first, as in Odoo, and no number is
-        given twice."""
+        """The connector draws a batch's numbers itself, the sequence looked up once: the
+        numbers are the ones Odoo's create gives, the company's sequence first, each order
+        in the date range of the day it was ordered, in the user's time zone."""
         self.env["ir.sequence"].create(
             {
                 "name": "Hotmart company's orders",
                 "code": "sale.order",
-                "prefix": "HM/%(year)s/",
+                "prefix": "HM/%(range_year)s/",
                 "padding": 4,
+                "use_date_range": True,
                 "company_id": self.env.company.id,
             }
         )
-        by_hand = self.env["sale.order"].create({"partner_id": self.env.user.partner_id.id})
-        self.sales.action_receive()
-        after = self.env["sale.order"].create({"partner_id": self.env.user.partner_id.id})
-        received = self.sales.sale_order_id
-        year = self.sales[0].order_date.year
-        names = [by_hand.name, *received.sorted("id").mapped("name"), after.name]
-        self.assertEqual(len(set(names)), 9)
+        Order = self.env["sale.order"].with_context(tz="Asia/Tokyo")
+        customer = self.env["res.partner"].create({"name": "Buyer"})
+        days = [datetime(2026, 12, 31, 23, 30), datetime(2026, 6, 1, 12, 0)]  # Tokyo: 2027, 2026
+        by_odoo = Order.create([{"partner_id": customer.id, "date_order": day} for day in days])
+        values = [{"partner_id": customer.id, "date_order": day} for day in days]
+        Sequence = type(self.env["ir.sequence"])
+        with patch.object(Sequence, "next_by_code", side_effect=AssertionError("per order")):
+            Order._hotmart_name_orders(values)
+            by_connector = Order.create(values)
+        self.assertEqual(by_odoo.mapped("name"), ["HM/2027/0001", "HM/2026/0001"])
+        self.assertEqual(by_connector.mapped("name"), ["HM/2027/0002", "HM/2026/0002"])
+        # received orders too, and a later order by hand takes the next number
+        with patch.object(Sequence, "next_by_code", side_effect=AssertionError("per order")):
+            self.sales.action_receive()
+        names = self.sales.sale_order_id.mapped("name")
+        self.assertEqual(len(set(names)), 7)
         self.assertTrue(all(name.startswith("HM/") for name in names), names)
-        # each order takes the year of the day it was ordered, as Odoo's own create does
-        self.assertTrue(all(name.startswith(f"HM/{year}/") for name in received.mapped("name")))
-        numbers = [int(name.rsplit("/", 1)[1]) for name in names]
-        self.assertEqual(numbers, sorted(numbers))
+        later = Order.create({"partner_id": customer.id, "date_order": datetime(2026, 6, 2)})
+        self.assertEqual(later.name, "HM/2026/0010")
+
+    def test_a_sequence_odoo_refuses_fails_the_sales_not_the_run(self):
+        self.env["ir.sequence"].create(
+            {
+                "name": "Broken",
+                "code": "sale.order",
+                "prefix": "SO/%(year)d/",  # a number format for text: Odoo refuses it
+                "company_id": self.env.company.id,
+            }
+        )
+        with mute_logger("odoo.addons.hotmart_connector.models.bulk"):
+            result = self.sales.action_receive()
+        self.assertEqual(result["params"]["type"], "warning")
+        self.assertFalse(self.sales.sale_order_id)
+        self.assertEqual(set(self.sales.mapped("state")), {"failed"})
+        self.assertIn("Invalid prefix or suffix", self.sales[0].error)
+
+    def test_batch_shortcuts_can_be_switched_off(self):
+        """With another addon naming orders or subscribing followers its own way, the
+        connector lets Odoo do both order by order."""
+        self.env["ir.config_parameter"].set_param("hotmart_connector.batch_shortcuts", "0")
+        Sequence = type(self.env["ir.sequence"])
+        Order = type(self.env["sale.order"])
+        with (
+            patch.object(Sequence, "next_by_code", autospec=True, return_value="ODOO") as naming,
+            patch.object(
+                Order, "message_subscribe", autospec=True, return_value=True
+            ) as subscribing,
+        ):
+            self.sales.action_receive()
+        self.assertEqual(set(self.sales.sale_order_id.mapped("name")), {"ODOO"})
+        self.assertEqual(naming.call_count, 7)
+        self.assertEqual(subscribing.call_count, 5)  # the confirmed ones, each alone
 
     def test_customers_follow_their_orders_as_confirming_in_odoo_makes_them(self):
         """The connector subscribes a batch's customers at once; the followers are the ones
-        Odoo's own confirmation makes: a customer with a customer's subtypes, an internal
-        user's contact with the default ones, an archived contact not at all."""
+        Odoo's own confirmation makes, subtypes included, and Odoo subscribes nobody more."""
         Partner = self.env["res.partner"]
+        customer = Partner.create({"name": "Buyer", "email": "buyer@example.com"})
+        employee = new_test_user(self.env, login="hm_employee", groups="base.group_user")
         partners = [
-            Partner.create({"name": "Buyer", "email": "buyer@example.com"}),
-            self.env.user.partner_id,
+            customer,
+            customer,  # two orders of one customer in the batch
+            employee.partner_id,
             Partner.create({"name": "Gone", "active": False}),
+            self.env.user.partner_id,  # the user's own contact (archived OdooBot here)
         ]
+        note = self.env.ref("mail.mt_note")
 
-        def followers(order):
-            return {
-                (follower.partner_id, frozenset(follower.subtype_ids.ids))
-                for follower in order.message_follower_ids
-            }
+        def confirmed_orders(confirm):
+            orders = self.env["sale.order"].create([{"partner_id": p.id} for p in partners])
+            # a customer who already follows with their own choice of subtypes keeps it
+            orders[1].message_subscribe([customer.id], subtype_ids=note.ids)
+            confirm(orders)
+            self.assertEqual(set(orders.mapped("state")), {"sale"})
+            return [
+                {(f.partner_id, frozenset(f.subtype_ids.ids)) for f in order.message_follower_ids}
+                for order in orders
+            ]
 
-        by_odoo = self.env["sale.order"].create([{"partner_id": p.id} for p in partners])
-        by_odoo.action_confirm()
-        by_connector = self.env["sale.order"].create([{"partner_id": p.id} for p in partners])
-        by_connector._hotmart_move("draft", "sale")
-        self.assertEqual(by_connector.mapped("state"), ["sale"] * 3)
-        self.assertEqual(
-            [followers(order) for order in by_connector], [followers(order) for order in by_odoo]
-        )
-        self.assertIn(partners[0], by_connector[0].message_partner_ids)
-        self.assertNotIn(partners[2], by_connector[2].message_partner_ids)
-        # a received order's customer follows it once
-        self.sales.action_receive()
-        order = self.sale("HP1001000000001").sale_order_id
-        self.assertEqual(
-            len(order.message_follower_ids.filtered(lambda f: f.partner_id == order.partner_id)), 1
-        )
+        by_odoo = confirmed_orders(lambda orders: orders.action_confirm())
+        SaleOrder = type(self.env["sale.order"])
+        with patch.object(
+            SaleOrder, "message_subscribe", autospec=True, side_effect=SaleOrder.message_subscribe
+        ) as subscribing:
+            by_connector = confirmed_orders(lambda orders: orders._hotmart_move("draft", "sale"))
+        self.assertEqual(by_connector, by_odoo)
+        # the confirmation asks again only for archived contacts, which Odoo subscribes
+        # never (a customer) or already (the user's own contact): nothing more is made
+        asked = {pid for call in subscribing.call_args_list[1:] for pid in call.args[1]}
+        self.assertEqual(asked, {partners[3].id, partners[4].id})
+        customer_subtypes = {(customer, frozenset([self.env.ref("mail.mt_comment").id]))}
+        self.assertLessEqual(customer_subtypes, by_connector[0])
+        self.assertIn((customer, frozenset(note.ids)), by_connector[1])
+        self.assertNotIn(partners[3], {partner for partner, _subtypes in by_connector[3]})
 
     def test_mapping_decides_the_state(self):
         self.sales.action_receive()
