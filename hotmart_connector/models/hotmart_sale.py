@@ -26,6 +26,11 @@ def _naive_utc(moment):
     return moment.replace(tzinfo=None) if moment else False
 
 
+def _said_at(event):
+    """When Hotmart said what a webhook event says (naive UTC), or False."""
+    return event.creation_date.replace(tzinfo=None) if event.creation_date else False
+
+
 def _purchase_transaction(item):
     purchase = item.get("purchase") if isinstance(item, dict) else None
     value = purchase.get("transaction") if isinstance(purchase, dict) else None
@@ -443,17 +448,13 @@ class HotmartSale(models.Model):
         deliver events late and out of order.
         """
         record = event.sale
-        said_at = event.creation_date.replace(tzinfo=None) if event.creation_date else False
-        currencies = self._currency_ids_by_code({record.currency})
-        values = dict(self._values_from_record(record, currencies), status_date=said_at)
-        raw = {"source": "webhook", "event": event.event, "data": without_nul(data)}
+        said_at = _said_at(event)
+        raw = self._webhook_payload(event, data)
         sale = self.search(
             [("backend_id", "=", backend.id), ("transaction", "=", record.transaction)]
         )
         if not sale:
-            vals = dict(values, payload=raw, backend_id=backend.id, transaction=record.transaction)
-            sale = self._create_tolerating_duplicates(backend, [vals])
-            sale._sync_import_state()
+            sale = self._create_webhook_sales(backend, [(event, data)])
             return sale, False
         if sale._said_before_status(said_at):
             return sale, True
@@ -467,6 +468,30 @@ class HotmartSale(models.Model):
         )
         sale._sync_import_state()
         return sale, False
+
+    @api.model
+    def _create_webhook_sales(self, backend, events):
+        """Create the sales of [(parsed event, data)], new to this account, in one go."""
+        currencies = self._currency_ids_by_code({event.sale.currency for event, _data in events})
+        sales = self._create_tolerating_duplicates(
+            backend,
+            [
+                dict(
+                    self._values_from_record(event.sale, currencies),
+                    status_date=_said_at(event),
+                    payload=self._webhook_payload(event, data),
+                    backend_id=backend.id,
+                    transaction=event.sale.transaction,
+                )
+                for event, data in events
+            ],
+        )
+        sales._sync_import_state()
+        return sales
+
+    @api.model
+    def _webhook_payload(self, event, data):
+        return {"source": "webhook", "event": event.event, "data": without_nul(data)}
 
     def _is_importable(self):
         """Whether the scheduled action would receive this sale (mapping, import_since)."""
