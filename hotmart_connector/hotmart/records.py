@@ -216,12 +216,11 @@ def _text(value):
 def without_nul(value):
     """The payload with NUL characters removed: PostgreSQL text and jsonb refuse them."""
     try:
-        # almost no payload has one: JSON's C encoder finds out faster than walking it
-        if "\\u0000" not in json.dumps(value, ensure_ascii=False):
-            return value
-    except (TypeError, ValueError):
-        pass
-    return _strip_nul(value)
+        encoded = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):  # not JSON: walk it
+        return _strip_nul(value)
+    # almost no payload has one: JSON's C encoder finds out faster than walking it
+    return _strip_nul(value) if "\\u0000" in encoded else value
 
 
 def _strip_nul(value):

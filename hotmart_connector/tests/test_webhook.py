@@ -367,28 +367,33 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         self.assertTrue(self.order_of(clash))
 
     def test_a_batchs_new_sales_are_created_at_once_or_else_one_by_one(self):
-        Sale = type(self.env["hotmart.sale"])
-        create = Sale._create_webhook_sales
         for seed, refuse_bulk in ((15, False), (16, True)):
             payloads, final = self.sandbox_events(6, seed=seed)
             for payload in payloads:
                 self.store(payload)
-            calls = []
-
-            def creating(sale_model, backend, events, refuse_bulk=refuse_bulk, calls=calls):
-                calls.append(len(events))
-                if refuse_bulk and len(events) > 1:
-                    raise ValueError("Odoo refused one of them")
-                return create(sale_model, backend, events)
-
-            with patch.object(Sale, "_create_webhook_sales", creating):
-                self.process()
+            calls = self.process_counting_sale_creations(refuse_bulk)
             # one creation for the batch's six new sales; refused, one per sale instead
             self.assertEqual(calls, [6, 1, 1, 1, 1, 1, 1] if refuse_bulk else [6])
             sales = self.env["hotmart.sale"].search([("transaction", "in", list(final))])
             self.assertEqual(len(sales), 6)
             self.assertEqual(len(sales.sale_order_id), 6)
             self.assertFalse(self.events().filtered(lambda e: e.state in ("pending", "failed")))
+
+    def process_counting_sale_creations(self, refuse_bulk):
+        """Process the waiting events; the number of sales of each creation call."""
+        Sale = type(self.env["hotmart.sale"])
+        create = Sale._create_webhook_sales
+        calls = []
+
+        def creating(sale_model, backend, events):
+            calls.append(len(events))
+            if refuse_bulk and len(events) > 1:
+                raise ValueError("Odoo refused one of them")
+            return create(sale_model, backend, events)
+
+        with patch.object(Sale, "_create_webhook_sales", creating):
+            self.process()
+        return calls
 
     def test_a_batch_that_fails_whole_is_processed_event_by_event(self):
         payloads, final = self.sandbox_events(4, seed=13)
