@@ -287,7 +287,7 @@ class HotmartWebhookEvent(models.Model):
         Sale = self.env["hotmart.sale"].sudo()
         currencies = Sale._currency_ids_by_code({p.sale.currency for _e, p, _d in purchases})
         Sale = Sale.with_context(hotmart_currency_ids=currencies)
-        self._create_new_sales(Sale, backend, purchases)
+        created = self._create_new_sales(Sale, backend, purchases)
         stored = []
         cause_of = {}
         # a sale importable after any of its events is received, as one event at a time
@@ -308,7 +308,8 @@ class HotmartWebhookEvent(models.Model):
                 continue
             except Exception as error:  # noqa: BLE001 (one event must not stop the others)
                 _logger.exception("Hotmart webhook event %s failed", event.event_uid)
-                event.write({"state": "failed", "error": str(error)})
+                sale_id = created.get(parsed.sale.transaction, Sale).id
+                event.write({"state": "failed", "error": str(error), "sale_id": sale_id})
                 continue
             stored.append((event, sale, stale))
             cause_of[sale] = cause
@@ -334,7 +335,9 @@ class HotmartWebhookEvent(models.Model):
         from its first event: storing that event then finds its sale made as it would have
         made it, and nothing to change. Creating records one by one costs several times as
         much. If the bulk creation fails, each event creates its own sale as before, and a
-        bad one fails alone."""
+        bad one fails alone. A sale made here outlives an event that then fails (its
+        subscription could not be stored, say): the event keeps the error and the link to the
+        sale, and processing it again completes it. Returns {transaction: sale created}."""
         transactions = {parsed.sale.transaction for _event, parsed, _data in purchases}
         known = set(
             Sale.search(
@@ -346,12 +349,14 @@ class HotmartWebhookEvent(models.Model):
             if parsed.sale.transaction not in known:
                 first_events.setdefault(parsed.sale.transaction, (parsed, data))
         if not first_events:
-            return
+            return {}
         try:
             with self.env.cr.savepoint():
-                Sale._create_webhook_sales(backend, list(first_events.values()))
+                sales = Sale._create_webhook_sales(backend, list(first_events.values()))
         except Exception as error:  # noqa: BLE001 (each event then creates its own sale)
             _logger.info("Hotmart webhook sales created one by one: %s", error)
+            return {}
+        return {sale.transaction: sale for sale in sales}
 
     @api.model
     def _group_by_cause(self, sales, cause_of):

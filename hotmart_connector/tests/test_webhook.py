@@ -379,6 +379,36 @@ class TestWebhook(FakeHttpMixin, HttpCase):
             self.assertEqual(len(sales.sale_order_id), 6)
             self.assertFalse(self.events().filtered(lambda e: e.state in ("pending", "failed")))
 
+    def test_an_event_failing_after_its_sale_was_made_keeps_the_link(self):
+        payloads, final = self.sandbox_events(3, seed=17)
+        for payload in payloads:
+            self.store(payload)
+        broken = payloads[0]["data"]["purchase"]["transaction"]
+        Sale = type(self.env["hotmart.sale"])
+        store = Sale._store_webhook_sale
+
+        def storing(sale_model, backend, event, data):
+            if event.sale.transaction == broken:
+                raise ValueError("its subscription could not be stored")
+            return store(sale_model, backend, event, data)
+
+        with patch.object(Sale, "_store_webhook_sale", storing):
+            self.process()
+        failed = self.events().filtered(lambda e: e.transaction == broken)
+        self.assertEqual(set(failed.mapped("state")), {"failed"})
+        self.assertEqual(failed.sale_id.transaction, broken)
+        self.assertIn("could not be stored", failed[0].error)
+        # the others went on; processed again, the failed one completes its sale's order
+        self.assertEqual(
+            len(
+                self.env["hotmart.sale"].search([("transaction", "in", list(final))]).sale_order_id
+            ),
+            2,
+        )
+        failed.action_process_again()
+        self.process()
+        self.assertTrue(self.order_of(broken))
+
     def process_counting_sale_creations(self, refuse_bulk):
         """Process the waiting events; the number of sales of each creation call."""
         Sale = type(self.env["hotmart.sale"])
