@@ -440,19 +440,21 @@ class HotmartSale(models.Model):
         return orders._hotmart_apply_status(cause)
 
     @api.model
-    def _store_webhook_sale(self, backend, event, data):
+    def _store_webhook_sale(self, backend, event, data, sale=None):
         """Create or update the sale a purchase event is about; returns (sale, stale).
 
         ``data`` is the event's raw ``data``, kept to read the sale again later. ``stale`` is
         True when the event is older than the status the sale already has: Hotmart may
-        deliver events late and out of order.
+        deliver events late and out of order. ``sale``, when the caller looked it up already
+        (a batch looks up all of its sales at once), spares searching it again.
         """
         record = event.sale
         said_at = _said_at(event)
         raw = self._webhook_payload(event, data)
-        sale = self.search(
-            [("backend_id", "=", backend.id), ("transaction", "=", record.transaction)]
-        )
+        if sale is None:
+            sale = self.search(
+                [("backend_id", "=", backend.id), ("transaction", "=", record.transaction)]
+            )
         if not sale:
             sale = self._create_webhook_sales(backend, [(event, data)])
             return sale, False

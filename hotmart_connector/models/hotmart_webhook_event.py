@@ -287,7 +287,7 @@ class HotmartWebhookEvent(models.Model):
         Sale = self.env["hotmart.sale"].sudo()
         currencies = Sale._currency_ids_by_code({p.sale.currency for _e, p, _d in purchases})
         Sale = Sale.with_context(hotmart_currency_ids=currencies)
-        created = self._create_new_sales(Sale, backend, purchases)
+        sale_of = self._sales_of_batch(Sale, backend, purchases)
         stored = []
         cause_of = {}
         # a sale importable after any of its events is received, as one event at a time
@@ -298,7 +298,7 @@ class HotmartWebhookEvent(models.Model):
             try:
                 with self.env.cr.savepoint():
                     sale, stale = Sale.with_context(hotmart_cause=cause)._store_webhook_sale(
-                        backend, parsed, data
+                        backend, parsed, data, sale=sale_of.get(parsed.sale.transaction)
                     )
             except errors.TransactionRollbackError as error:
                 _logger.info(
@@ -308,7 +308,7 @@ class HotmartWebhookEvent(models.Model):
                 continue
             except Exception as error:  # noqa: BLE001 (one event must not stop the others)
                 _logger.exception("Hotmart webhook event %s failed", event.event_uid)
-                sale_id = created.get(parsed.sale.transaction, Sale).id
+                sale_id = sale_of.get(parsed.sale.transaction, Sale).id
                 event.write({"state": "failed", "error": str(error), "sale_id": sale_id})
                 continue
             stored.append((event, sale, stale))
@@ -330,33 +330,35 @@ class HotmartWebhookEvent(models.Model):
             event.write(dict(outcome, sale_id=sale.id, error=False))
 
     @api.model
-    def _create_new_sales(self, Sale, backend, purchases):
-        """Create at once the sales that the batch's events are the first to tell of, each
-        from its first event: storing that event then finds its sale made as it would have
-        made it, and nothing to change. Creating records one by one costs several times as
-        much. If the bulk creation fails, each event creates its own sale as before, and a
-        bad one fails alone. A sale made here outlives an event that then fails (its
-        subscription could not be stored, say): the event keeps the error and the link to the
-        sale, and processing it again completes it. Returns {transaction: sale created}."""
+    def _sales_of_batch(self, Sale, backend, purchases):
+        """{transaction: sale} of a batch's events, in one search, the new ones created at
+        once, each from its first event: storing an event then finds its sale, made as it
+        would have made it, without searching it again. Creating records one by one costs
+        several times as much. If the bulk creation fails, the new sales are left out, each
+        event creates its own as before, and a bad one fails alone. A sale made here
+        outlives an event that then fails (its subscription could not be stored, say): the
+        event keeps the error and the link to the sale, and processing it again completes
+        it."""
         transactions = {parsed.sale.transaction for _event, parsed, _data in purchases}
-        known = set(
-            Sale.search(
+        sale_of = {
+            sale.transaction: sale
+            for sale in Sale.search(
                 [("backend_id", "=", backend.id), ("transaction", "in", list(transactions))]
-            ).mapped("transaction")
-        )
+            )
+        }
         first_events = {}
         for _event, parsed, data in purchases:
-            if parsed.sale.transaction not in known:
+            if parsed.sale.transaction not in sale_of:
                 first_events.setdefault(parsed.sale.transaction, (parsed, data))
-        if not first_events:
-            return {}
-        try:
-            with self.env.cr.savepoint():
-                sales = Sale._create_webhook_sales(backend, list(first_events.values()))
-        except Exception as error:  # noqa: BLE001 (each event then creates its own sale)
-            _logger.info("Hotmart webhook sales created one by one: %s", error)
-            return {}
-        return {sale.transaction: sale for sale in sales}
+        if first_events:
+            try:
+                with self.env.cr.savepoint():
+                    created = Sale._create_webhook_sales(backend, list(first_events.values()))
+            except Exception as error:  # noqa: BLE001 (each event then creates its own sale)
+                _logger.info("Hotmart webhook sales created one by one: %s", error)
+            else:
+                sale_of.update((sale.transaction, sale) for sale in created)
+        return sale_of
 
     @api.model
     def _group_by_cause(self, sales, cause_of):

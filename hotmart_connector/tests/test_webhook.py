@@ -341,16 +341,9 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         for payload in payloads:
             self.store(payload)
         clash = payloads[0]["data"]["purchase"]["transaction"]
-        Sale = type(self.env["hotmart.sale"])
-        store = Sale._store_webhook_sale
-
-        def racing(sale_model, backend, event, data):
-            if event.sale.transaction == clash:
-                raise errors.SerializationFailure("could not serialize access")
-            return store(sale_model, backend, event, data)
-
         triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)])
-        with patch.object(Sale, "_store_webhook_sale", racing):
+        race = errors.SerializationFailure("could not serialize access")
+        with self.storing_fails_for(clash, race):
             self.process()
         waiting = self.events().filtered(lambda e: e.transaction == clash)
         self.assertEqual(set(waiting.mapped("state")), {"pending"})
@@ -371,9 +364,12 @@ class TestWebhook(FakeHttpMixin, HttpCase):
             payloads, final = self.sandbox_events(6, seed=seed)
             for payload in payloads:
                 self.store(payload)
-            calls = self.process_counting_sale_creations(refuse_bulk)
+            calls, found = self.process_counting_sale_creations(refuse_bulk)
             # one creation for the batch's six new sales; refused, one per sale instead
             self.assertEqual(calls, [6, 1, 1, 1, 1, 1, 1] if refuse_bulk else [6])
+            # each event is stored with the sale the batch looked up, never searched again;
+            # when the bulk creation was refused, each searches and creates its own
+            self.assertEqual(found, [not refuse_bulk] * len(payloads))
             sales = self.env["hotmart.sale"].search([("transaction", "in", list(final))])
             self.assertEqual(len(sales), 6)
             self.assertEqual(len(sales.sale_order_id), 6)
@@ -384,15 +380,7 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         for payload in payloads:
             self.store(payload)
         broken = payloads[0]["data"]["purchase"]["transaction"]
-        Sale = type(self.env["hotmart.sale"])
-        store = Sale._store_webhook_sale
-
-        def storing(sale_model, backend, event, data):
-            if event.sale.transaction == broken:
-                raise ValueError("its subscription could not be stored")
-            return store(sale_model, backend, event, data)
-
-        with patch.object(Sale, "_store_webhook_sale", storing):
+        with self.storing_fails_for(broken, ValueError("its subscription could not be stored")):
             self.process()
         failed = self.events().filtered(lambda e: e.transaction == broken)
         self.assertEqual(set(failed.mapped("state")), {"failed"})
@@ -410,10 +398,11 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         self.assertTrue(self.order_of(broken))
 
     def process_counting_sale_creations(self, refuse_bulk):
-        """Process the waiting events; the number of sales of each creation call."""
+        """Process the waiting events: (the number of sales of each creation call, whether
+        each event was stored with its sale looked up already)."""
         Sale = type(self.env["hotmart.sale"])
-        create = Sale._create_webhook_sales
-        calls = []
+        create, store = Sale._create_webhook_sales, Sale._store_webhook_sale
+        calls, found = [], []
 
         def creating(sale_model, backend, events):
             calls.append(len(events))
@@ -421,9 +410,28 @@ class TestWebhook(FakeHttpMixin, HttpCase):
                 raise ValueError("Odoo refused one of them")
             return create(sale_model, backend, events)
 
-        with patch.object(Sale, "_create_webhook_sales", creating):
+        def storing(sale_model, backend, event, data, sale=None):
+            found.append(bool(sale))
+            return store(sale_model, backend, event, data, sale=sale)
+
+        with (
+            patch.object(Sale, "_create_webhook_sales", creating),
+            patch.object(Sale, "_store_webhook_sale", storing),
+        ):
             self.process()
-        return calls
+        return calls, found
+
+    def storing_fails_for(self, transaction, error):
+        """A patch under which storing an event of ``transaction`` raises ``error``."""
+        Sale = type(self.env["hotmart.sale"])
+        store = Sale._store_webhook_sale
+
+        def storing(sale_model, backend, event, data, **kwargs):
+            if event.sale.transaction == transaction:
+                raise error
+            return store(sale_model, backend, event, data, **kwargs)
+
+        return patch.object(Sale, "_store_webhook_sale", storing)
 
     def test_a_batch_that_fails_whole_is_processed_event_by_event(self):
         payloads, final = self.sandbox_events(4, seed=13)
