@@ -622,9 +622,9 @@ class HotmartSale(models.Model):
             sale.write({"state": "failed", "error": reason})
         return received, self.browse([sale.id for sale in failed])
 
-    def _prepare_order_values(
-        self, backend, record, partner, product, first_rate_days=None, mapping=None
-    ):
+    def _prepare_order_values(self, backend, record, partner, product, first_rate_days, mapping):
+        """The order of this sale; ``first_rate_days`` and ``mapping`` (the account's
+        ``_first_rate_days`` and ``_status_mapping``) are looked up once for a batch."""
         self.ensure_one()
         amount = backend._convert_to_company_currency(
             record.amount, self.currency_id, record.currency, record.order_date, first_rate_days
@@ -641,7 +641,7 @@ class HotmartSale(models.Model):
             "origin": f"Hotmart {record.transaction}",
             "hotmart_sale_id": self.id,
             # level-triggered status: applied now if it maps, tried again by every sync if not
-            **self._status_bookkeeping(backend, mapping),
+            **self._status_bookkeeping(mapping),
             "hotmart_amount": float(record.amount),
             "hotmart_currency_id": self.currency_id.id,
             "fiscal_position_id": fiscal_position.id,
@@ -677,10 +677,10 @@ class HotmartSale(models.Model):
             values["sale_order_template_id"] = False
         return values
 
-    def _status_bookkeeping(self, backend, mapping=None):
-        """A new order's applied (mapped) or refused (unmapped) Hotmart status; ``mapping``
-        (``_status_mapping``) spares building it again for each sale of a batch."""
-        if self.status in (mapping if mapping is not None else backend._status_mapping()):
+    def _status_bookkeeping(self, mapping):
+        """A new order's applied (mapped) or refused (unmapped) Hotmart status, by the
+        account's ``_status_mapping()``."""
+        if self.status in mapping:
             return {"hotmart_applied_status": self.status}
         return {"hotmart_refused_status": self.status}
 
