@@ -15,4 +15,5 @@ from . import test_subscriptions
 from . import test_test_connection
 from . import test_tour
 from . import test_trust
+from . import test_upgrade
 from . import test_webhook
