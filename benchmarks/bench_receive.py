@@ -201,6 +201,7 @@ def measure(size, money=False, profile=None):
             backend.write(
                 {
                     "invoice_policy": "paid",
+                    "invoice_since": "2000-01-01 00:00:00",  # the past sales too
                     "fee_account_id": expense.id,
                     "commission_account_id": expense.id,
                 }

@@ -3,6 +3,7 @@ from . import hotmart_backend
 from . import hotmart_status_mapping
 from . import hotmart_sale
 from . import sale_order
+from . import sale_order_line
 from . import res_partner
 from . import product_template
 from . import hotmart_webhook_event

@@ -1,6 +1,18 @@
-"""What only the connector writes, and the clean context its superuser work runs in."""
+"""What only the connector writes, the clean context its superuser work runs in, and the
+switches its own runs set, which no caller's context can reach."""
+
+import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from odoo.exceptions import AccessError
+
+# Whether the running work is a scheduled run that commits as it goes (per page, per batch).
+# A context variable of the Python process, not a key of Odoo's context: nobody calling a
+# method over RPC can switch it on.
+_COMMITTING = ContextVar("hotmart_committing", default=False)
+# Timeouts and waits tests and benchmarks give the Hotmart client (never a URL or a secret).
+_CLIENT_TUNING = ContextVar("hotmart_client_tuning", default=None)
 
 # Context keys a caller may pass on to the connector's superuser work; anything else
 # (default_* values, hotmart_* switches meant for scheduled runs and tests) is dropped.
@@ -16,6 +28,40 @@ def as_connector(records):
     """``records`` as the connector works on them: superuser, clean context."""
     # replacing the context, not adding to it, is the point: the caller's keys are dropped
     return records.sudo().with_context(connector_context(records.env))  # pylint: disable=context-overridden
+
+
+def in_test():
+    """Whether this thread runs Odoo's tests, which must never commit."""
+    return bool(getattr(threading.current_thread(), "testing", False))
+
+
+@contextmanager
+def committing_run(force=False):
+    """Scheduled work inside commits as it goes (outside tests, or with ``force``)."""
+    token = _COMMITTING.set(force or not in_test())
+    try:
+        yield
+    finally:
+        _COMMITTING.reset(token)
+
+
+def commits():
+    """Whether the running work is a scheduled run that commits as it goes."""
+    return _COMMITTING.get()
+
+
+@contextmanager
+def tuned_client(**options):
+    """Tests and benchmarks: the Hotmart clients made inside get these options."""
+    token = _CLIENT_TUNING.set(options)
+    try:
+        yield
+    finally:
+        _CLIENT_TUNING.reset(token)
+
+
+def client_tuning():
+    return _CLIENT_TUNING.get() or {}
 
 
 def check_hotmart_role(records, group):

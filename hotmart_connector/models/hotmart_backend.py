@@ -1,7 +1,6 @@
 import ipaddress
 import logging
 import random
-import threading
 import time
 from datetime import datetime, timedelta
 from itertools import zip_longest
@@ -14,6 +13,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import split_every
 
+from ..const import PAID_STATUSES
 from ..hotmart.client import HotmartClient
 from ..hotmart.exceptions import (
     HotmartAuthError,
@@ -24,7 +24,14 @@ from ..hotmart.exceptions import (
 )
 from ..hotmart.read_ahead import read_ahead
 from ..hotmart.records import SALE_STATUS_CODES, BuyersInWaiting, parse_product
-from .guard import as_connector, check_hotmart_role, refuse_unless
+from .guard import (
+    as_connector,
+    check_hotmart_role,
+    client_tuning,
+    commits,
+    committing_run,
+    refuse_unless,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -121,6 +128,7 @@ class HotmartBackend(models.Model):
     _inherit = ["mail.thread", "hotmart.guarded.mixin"]
     _hotmart_guarded_fields = CONNECTOR_FIELDS
     _order = "sequence, name, id"
+    _check_company_auto = True
 
     name = fields.Char(required=True, tracking=True)
     sequence = fields.Integer(default=10)
@@ -253,6 +261,16 @@ class HotmartBackend(models.Model):
         string="Salesperson",
         domain="[('share', '=', False)]",
         help="Salesperson of the imported orders.",
+    )
+    responsible_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user if not self.env.user._is_superuser() else False,
+        domain="[('share', '=', False)]",
+        tracking=True,
+        help="Who does what the connector cannot: a dispute, a partial refund, a sale whose "
+        "books disagree with Hotmart. Activities go to the order's salesperson, otherwise "
+        "to this person.",
     )
 
     # Orders and fiscal
@@ -460,6 +478,9 @@ class HotmartBackend(models.Model):
         if any(name in vals for name in CONNECTION_FIELDS) and "last_connection_date" not in vals:
             # new settings must prove they work: the connector's own record, so as superuser
             self.sudo().write({"last_connection_date": False})
+        if "import_since" in vals:
+            # sales now inside (or outside) the window wait To Receive (or Before Receive Since)
+            self.env["hotmart.sale"].sudo()._sync_import_state_of(self)
         return result
 
     def _hotmart_check_guarded(self, vals_list):
@@ -512,8 +533,8 @@ class HotmartBackend(models.Model):
         """A Hotmart client with this account's credentials (read as superuser)."""
         self.ensure_one()
         backend = self.sudo()
-        # tests and benchmarks tune timeouts and waiting through the context
-        tuned = self.env.context.get("hotmart_client_options") or {}
+        # tests and benchmarks tune timeouts and waiting (guard.tuned_client)
+        tuned = client_tuning()
         options = dict({k: v for k, v in tuned.items() if k in CLIENT_OPTIONS}, **options)
         return HotmartClient(
             backend.client_id,
@@ -681,15 +702,16 @@ class HotmartBackend(models.Model):
 
     # ------------------------------------------------------------------ fetching
 
-    def _fetch_sales(self, date_from, date_to, statuses=None):
+    def _fetch_sales(self, date_from, date_to, statuses=None, cause=None):
         """Store the sales ordered in [date_from, date_to] and return them.
 
         Reads the history and the buyers (``/sales/users``) page by page, side by side, one
         status at a time (every status of the mapping when ``statuses`` is None): API calls
         are pages only, and each sale is written once, with its buyer, in bulk. The next
-        pages are read while the last ones are stored. With ``hotmart_commit`` in the
-        context (scheduled runs) every page is committed, so memory stays bounded and a
-        long run keeps what it read.
+        pages are read while the last ones are stored. In scheduled runs
+        (``guard.committing_run``) every page is committed, so memory stays bounded and a
+        long run keeps what it read. ``cause`` says in the orders' chatter what brought the
+        news (a run, a button).
         """
         self.ensure_one()
         if statuses is None:
@@ -706,7 +728,7 @@ class HotmartBackend(models.Model):
             buyers = BuyersInWaiting()
             for history_page, users_page in read_ahead(pairs):
                 buyers.add(users_page)
-                sales = Sale._store_history_page(self, history_page, buyers.take)
+                sales = Sale._store_history_page(self, history_page, buyers.take, cause=cause)
                 sale_ids += sales.ids
                 buyers.stored(sales.mapped("transaction"))
                 Sale._store_buyers_page(self, buyers.take_stored())
@@ -722,7 +744,7 @@ class HotmartBackend(models.Model):
         """Hook: read more of the same window and status (settlements, when invoicing)."""
 
     def _end_of_page(self):
-        if self.env.context.get("hotmart_commit"):
+        if commits():
             # scheduled runs keep each page, so that a long run survives and resumes
             self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.invalidate_all()
@@ -754,14 +776,14 @@ class HotmartBackend(models.Model):
     @api.model
     def _run_for_active_accounts(self, method, origin_of):
         """Each active account's run, committed per page; Odoo runs it again if work waits."""
-        commit = not getattr(threading.current_thread(), "testing", False)
         done = remaining = 0
-        for backend in self.search([("state", "=", "active")]):
-            # what the run writes (chatter, errors) is read in the company's language
-            backend = backend.with_context(hotmart_commit=commit, lang=backend._company_lang())
-            result = backend._run_isolated(method, origin=origin_of(backend.env))
-            done += result.get("processed", 0)
-            remaining += result.get("remaining", 0)
+        with committing_run():
+            for backend in self.search([("state", "=", "active")]):
+                # what the run writes (chatter, errors) is read in the company's language
+                backend = backend.with_context(lang=backend._company_lang())
+                result = backend._run_isolated(method, origin=origin_of(backend.env))
+                done += result.get("processed", 0)
+                remaining += result.get("remaining", 0)
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     def _set_last_error(self, error, run):
@@ -779,6 +801,26 @@ class HotmartBackend(models.Model):
             backend.message_post(body=self.env._("A run failed: %(error)s", error=error))
         backend.write({"last_error": error, "last_error_run": run})
 
+    def _activity_user(self, order=None):
+        """Who gets an activity about ``order``: its salesperson, else the account's
+        responsible, else whoever created the account, else a Hotmart manager. Never
+        OdooBot, who reads nothing."""
+        self.ensure_one()
+        candidates = [order.user_id if order else None, self.responsible_id, self.create_uid]
+        for user in candidates:
+            if user and user.active and not user.share and not user._is_superuser():
+                return user
+        managers = self.env.ref("hotmart_connector.group_hotmart_manager").sudo().users
+        managers = managers.filtered(
+            lambda u: (
+                u.active
+                and not u.share
+                and not u._is_superuser()
+                and self.company_id in u.company_ids
+            )
+        )
+        return managers[:1] or self.env.ref("base.user_admin")
+
     def _company_lang(self):
         """The language of the account's company: scheduled runs and webhooks write in it."""
         self.ensure_one()
@@ -788,13 +830,13 @@ class HotmartBackend(models.Model):
         """Run one account's scheduled work; an unexpected error never stops the others."""
         self.ensure_one()
         try:
-            if self.env.context.get("hotmart_commit"):
+            if commits():
                 return getattr(self, method)(**kwargs)
             with self.env.cr.savepoint():
                 return getattr(self, method)(**kwargs)
         except Exception as error:  # noqa: BLE001 (one account must not stop the others)
             _logger.exception("Hotmart account %s: %s failed", self.id, method)
-            if self.env.context.get("hotmart_commit"):
+            if commits():
                 self.env.cr.rollback()
             self._set_last_error(
                 self.env._("Unexpected error, the next run will try again: %(error)s", error=error),
@@ -844,7 +886,7 @@ class HotmartBackend(models.Model):
         fetch_error = False
         try:
             if statuses is None or statuses:
-                self.with_context(hotmart_cause=origin)._fetch_sales(date_from, date_to, statuses)
+                self._fetch_sales(date_from, date_to, statuses, cause=origin)
         except HotmartError as error:
             fetch_error = error.message
             _logger.warning("Hotmart account %s: reading stopped: %s", self.id, error.message)
@@ -896,7 +938,7 @@ class HotmartBackend(models.Model):
 
         A batch that lost a race to a concurrent run (the same new buyer or product created
         by another worker, the same rows updated) is rolled back and tried again in a new
-        transaction, which sees what the other run made. Without ``hotmart_commit`` (a
+        transaction, which sees what the other run made. Outside scheduled runs (a
         person's click, a test) the error goes up to whoever owns the transaction: Odoo
         retries an HTTP request that fails this way.
         """
@@ -905,7 +947,7 @@ class HotmartBackend(models.Model):
             try:
                 return Sale.browse(sale_ids)._receive(origin)
             except errors.TransactionRollbackError as error:
-                if not self.env.context.get("hotmart_commit") or attempt == RACE_RETRIES:
+                if not commits() or attempt == RACE_RETRIES:
                     raise
                 _logger.info(
                     "Hotmart account %s: a batch lost a race (%s); trying it again.",
@@ -1040,7 +1082,7 @@ class HotmartBackend(models.Model):
             for backend, total in Sale._read_group(
                 [
                     ("backend_id", "in", self.ids),
-                    ("status", "in", ("APPROVED", "COMPLETE")),
+                    ("status", "in", PAID_STATUSES),
                     ("approved_date", ">=", start),
                 ],
                 ["backend_id"],

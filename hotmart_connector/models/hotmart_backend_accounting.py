@@ -1,13 +1,16 @@
 """The money side of an account: when to invoice, and where Hotmart's money goes."""
 
 import logging
-import threading
 
 from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.osv import expression
 from odoo.tools import split_every
+
+from ..const import PAID_STATUSES, REVERSING_STATUSES
+from .guard import in_test, refuse_unless
 
 _logger = logging.getLogger(__name__)
 
@@ -15,13 +18,28 @@ INVOICE_BATCH = 100  # sales invoiced and settled per transaction by the schedul
 # Sales received per transaction when they are invoiced too: Odoo's reconciliation slows
 # down faster than linearly with the payments of one transaction.
 RECEIVE_AND_INVOICE_BATCH = 200
-# What each policy needs, by field name, in the order the form shows them.
+# What each policy needs, by field name, in the order the form shows them (the Hotmart
+# balance journal is created on save when left empty).
 POLICY_SETTINGS = (
+    "invoice_journal_id",
+    "fee_account_id",
+    "commission_account_id",
+)
+# Where the money goes: Accounting administrators only, checked on the server.
+ACCOUNTING_FIELDS = (
+    "invoice_policy",
+    "invoice_since",
     "invoice_journal_id",
     "payment_journal_id",
     "fee_account_id",
     "commission_account_id",
+    "exchange_difference_limit",
 )
+EXPENSE_TYPES = ("expense", "expense_direct_cost")
+# Hotmart's Brazilian entity, which bills producers its fees.
+HOTMART_NAME = "Hotmart"
+HOTMART_LEGAL_NAME = "Launch Pad Tecnologia, Serviços e Pagamentos Ltda"
+HOTMART_CNPJ = "13.427.325/0001-05"
 
 
 class HotmartBackend(models.Model):
@@ -41,7 +59,32 @@ class HotmartBackend(models.Model):
         "invoiced and settled at once. When the guarantee ends: once Hotmart says COMPLETE or "
         "the sale's guarantee date has passed, so that refunds within the guarantee never "
         "need a credit note.",
+        copy=False,  # a copy starts without invoicing: an accountant sets it
     )
+    invoice_since = fields.Datetime(
+        string="Invoice Sales Since",
+        tracking=True,
+        copy=False,
+        help="Automatic runs invoice only the sales that reached the policy (were approved, "
+        "or ended their guarantee) at or after this moment. Choosing a policy sets it to now; "
+        "set it earlier to invoice past sales too.",
+    )
+    invoice_since_count = fields.Integer(
+        string="Sales to Invoice",
+        compute="_compute_invoice_since_count",
+        help="Received sales that reached the policy since Invoice Sales Since and are not "
+        "invoiced yet: the next run invoices them.",
+    )
+    exchange_difference_limit = fields.Float(
+        string="Exchange Difference Limit (%)",
+        default=10.0,
+        tracking=True,
+        help="A sale whose invoice, in company currency, differs by more than this share from "
+        "what Hotmart grossed is not invoiced: it fails and names the rate to check. Within "
+        "it, the difference is booked as exchange difference.",
+        copy=False,  # a copy starts without invoicing: an accountant sets it
+    )
+    accounting_editable = fields.Boolean(compute="_compute_accounting_editable")
     invoice_journal_id = fields.Many2one(
         "account.journal",
         string="Sales Journal",
@@ -49,6 +92,7 @@ class HotmartBackend(models.Model):
         domain="[('type', '=', 'sale')]",
         default=lambda self: self._default_invoice_journal(),
         help="The journal of the invoices of Hotmart sales.",
+        copy=False,  # a copy starts without invoicing: an accountant sets it
     )
     payment_journal_id = fields.Many2one(
         "account.journal",
@@ -56,7 +100,9 @@ class HotmartBackend(models.Model):
         check_company=True,
         domain="[('type', '=', 'bank')]",
         help="A bank journal that holds what Hotmart owes you: every settled sale adds its net "
-        "amount, every refund takes it back, and Hotmart's payouts to your bank leave it.",
+        "amount, every refund takes it back, and Hotmart's payouts to your bank leave it. Left "
+        "empty with a policy, one named Hotmart is created when you save.",
+        copy=False,  # a copy starts without invoicing: an accountant sets it
     )
     fee_account_id = fields.Many2one(
         "account.account",
@@ -64,6 +110,7 @@ class HotmartBackend(models.Model):
         check_company=True,
         domain="[('account_type', 'in', ('expense', 'expense_direct_cost'))]",
         help="Expense account for Hotmart's fee on each sale.",
+        copy=False,  # a copy starts without invoicing: an accountant sets it
     )
     commission_account_id = fields.Many2one(
         "account.account",
@@ -71,11 +118,72 @@ class HotmartBackend(models.Model):
         check_company=True,
         domain="[('account_type', 'in', ('expense', 'expense_direct_cost'))]",
         help="Expense account for the commissions of co-producers and affiliates.",
+        copy=False,  # a copy starts without invoicing: an accountant sets it
     )
+
+    @api.depends_context("uid")
+    def _compute_accounting_editable(self):
+        editable = self.env.su or self.env.user.has_group("account.group_account_manager")
+        for backend in self:
+            backend.accounting_editable = editable
+
+    @api.depends("invoice_policy", "invoice_since")
+    def _compute_invoice_since_count(self):
+        Sale = self.env["hotmart.sale"].sudo()
+        for backend in self:
+            if backend.invoice_policy == "none" or not backend._origin.id:
+                backend.invoice_since_count = 0
+                continue
+            backend.invoice_since_count = Sale.search_count(
+                backend._origin._due_domain(backend.invoice_policy, backend.invoice_since)
+            )
+
+    def _hotmart_partner(self):
+        """Hotmart as a contact of the account's company, the partner of its fee lines:
+        Hotmart's Brazilian entity bills producers its fees in a monthly note. Created once
+        per company (an advisory lock keeps two runs from making two)."""
+        self.ensure_one()
+        company = self.company_id
+        xmlid = f"hotmart_partner_company_{company.id}"
+        partner = self.env.ref(f"hotmart_connector.{xmlid}", raise_if_not_found=False)
+        if partner:
+            return partner
+        self.env.cr.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"hotmart-partner-{company.id}"]
+        )
+        partner = self.env.ref(f"hotmart_connector.{xmlid}", raise_if_not_found=False)
+        if partner:
+            return partner
+        partner = (
+            self.env["res.partner"]
+            .sudo()
+            .create(
+                {
+                    "name": HOTMART_NAME,
+                    "is_company": True,
+                    "vat": HOTMART_CNPJ,
+                    "company_id": company.id,
+                    "country_id": self.env.ref("base.br").id,
+                    "website": "https://hotmart.com",
+                    "comment": HOTMART_LEGAL_NAME,
+                }
+            )
+        )
+        self.env["ir.model.data"].sudo().create(
+            {
+                "module": "hotmart_connector",
+                "name": xmlid,
+                "model": "res.partner",
+                "res_id": partner.id,
+                "noupdate": True,
+            }
+        )
+        return partner
 
     @api.model
     def _default_invoice_journal(self):
-        Journal = self.env["account.journal"]
+        # read as the connector: a Hotmart manager without accounting rights creates accounts
+        Journal = self.env["account.journal"].sudo()
         company = self.env["res.company"].browse(self.env.context.get("default_company_id"))
         return Journal.search(
             [*Journal._check_company_domain(company or self.env.company), ("type", "=", "sale")],
@@ -84,7 +192,7 @@ class HotmartBackend(models.Model):
 
     @api.constrains("payment_journal_id")
     def _check_payment_journal(self):
-        for backend in self.filtered("payment_journal_id"):
+        for backend in self.sudo().filtered("payment_journal_id"):
             journal = backend.payment_journal_id
             if journal.currency_id and journal.currency_id != backend.company_id.currency_id:
                 raise ValidationError(
@@ -109,9 +217,106 @@ class HotmartBackend(models.Model):
                     )
                 )
 
+    @api.constrains("fee_account_id", "commission_account_id")
+    def _check_expense_accounts(self):
+        for backend in self.sudo():
+            for name in ("fee_account_id", "commission_account_id"):
+                account = backend[name]
+                if account and (
+                    account.account_type not in EXPENSE_TYPES
+                    or backend.company_id not in account.company_ids
+                ):
+                    raise ValidationError(
+                        self.env._(
+                            "Account %(name)s: %(field)s must be an expense account of "
+                            "%(company)s; %(account)s is not.",
+                            name=backend.name,
+                            field=backend._fields[name].get_description(self.env)["string"],
+                            company=backend.company_id.name,
+                            account=account.display_name,
+                        )
+                    )
+
+    @api.constrains("invoice_journal_id", "payment_journal_id")
+    def _check_journal_types(self):
+        for backend in self.sudo():
+            for name, kind in (("invoice_journal_id", "sale"), ("payment_journal_id", "bank")):
+                journal = backend[name]
+                if journal and journal.type != kind:
+                    raise ValidationError(
+                        self.env._(
+                            "Account %(name)s: %(field)s must be a %(kind)s journal; "
+                            "%(journal)s is not.",
+                            name=backend.name,
+                            field=backend._fields[name].get_description(self.env)["string"],
+                            kind=dict(journal._fields["type"]._description_selection(self.env))[
+                                kind
+                            ],
+                            journal=journal.display_name,
+                        )
+                    )
+
+    @api.constrains("exchange_difference_limit")
+    def _check_exchange_difference_limit(self):
+        for backend in self:
+            if not 0 <= backend.exchange_difference_limit <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "Account %(name)s: the exchange difference limit is a percentage "
+                        "from 0 to 100.",
+                        name=backend.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        vals_list = [self._with_invoice_since(vals) for vals in vals_list]
+        backends = super().create(vals_list)
+        backends._create_missing_payment_journals()
+        return backends
+
+    def write(self, vals):
+        starting = self.browse()
+        if vals.get("invoice_policy", "none") != "none" and "invoice_since" not in vals:
+            # invoicing starts when it is switched on, unless a person chose when
+            starting = self.filtered(lambda b: b.invoice_policy == "none" or not b.invoice_since)
+        result = super().write(vals)
+        if starting:  # the person may set the policy (checked above): the date follows it
+            starting.sudo().write({"invoice_since": fields.Datetime.now()})
+        if "invoice_policy" in vals or "payment_journal_id" in vals:
+            self._create_missing_payment_journals()
+        return result
+
+    @api.model
+    def _with_invoice_since(self, vals):
+        if vals.get("invoice_policy", "none") != "none" and not vals.get("invoice_since"):
+            return dict(vals, invoice_since=fields.Datetime.now())
+        return vals
+
+    def _create_missing_payment_journals(self):
+        for backend in self.filtered(
+            lambda b: b.invoice_policy != "none" and not b.payment_journal_id
+        ):
+            backend.sudo()._create_payment_journal()
+
+    def _hotmart_check_guarded(self, vals_list):
+        """Only Accounting administrators decide where the connector books money."""
+        refuse_unless(
+            self.env.su or self.env.user.has_group("account.group_account_manager"),
+            self,
+            vals_list,
+            ACCOUNTING_FIELDS,
+            lambda names: self.env._(
+                "Only Accounting administrators set %(fields)s of a Hotmart account: they "
+                "decide what the connector books.",
+                fields=names,
+            ),
+        )
+        return super()._hotmart_check_guarded(vals_list)
+
     @api.constrains("invoice_policy", *POLICY_SETTINGS)
     def _check_invoice_settings(self):
-        for backend in self.filtered(lambda b: b.invoice_policy != "none"):
+        for backend in self.sudo().filtered(lambda b: b.invoice_policy != "none"):
             missing = backend._missing_invoice_settings()
             if missing:
                 raise ValidationError(
@@ -134,7 +339,7 @@ class HotmartBackend(models.Model):
     def _fetch_status_extras(self, client, date_from, date_to, status):
         super()._fetch_status_extras(client, date_from, date_to, status)
         # only paid sales are invoiced; a refund reverses what was booked, as it was
-        if self.invoice_policy == "none" or status not in ("APPROVED", "COMPLETE"):
+        if self.invoice_policy == "none" or status not in PAID_STATUSES:
             return
         Sale = self.env["hotmart.sale"].sudo()
         for page in client.sales_commissions(date_from, date_to, status):
@@ -147,7 +352,16 @@ class HotmartBackend(models.Model):
         return super()._receive_batch_size()
 
     def action_create_payment_journal(self):
-        """Create a bank journal named "Hotmart" for the Hotmart balance, and use it."""
+        """Create a bank journal named "Hotmart" for the Hotmart balance, and use it (the
+        form saves first, which creates it already when a policy is chosen)."""
+        self.ensure_one()
+        if self.payment_journal_id:
+            return True
+        self._hotmart_check_guarded([{"payment_journal_id": True}])
+        self.sudo()._create_payment_journal()
+        return True
+
+    def _create_payment_journal(self):
         self.ensure_one()
         Journal = self.env["account.journal"].with_company(self.company_id)
         codes = set(Journal.search([("company_id", "=", self.company_id.id)]).mapped("code"))
@@ -166,13 +380,13 @@ class HotmartBackend(models.Model):
             {"payment_account_id": journal.default_account_id.id}
         )
         self.payment_journal_id = journal
-        return True
+        return journal
 
     @api.model
     def _cron_invoice_sales(self):
         """Scheduled action: invoice and settle what reached the policy (guarantees that
         ended meanwhile, failures to retry), and settle refunds of invoiced sales."""
-        commit = not getattr(threading.current_thread(), "testing", False)
+        commit = not in_test()
         Sale = self.env["hotmart.sale"].sudo()
         for backend in self.search([("state", "=", "active")]):
             sale_ids = Sale.search(backend._invoice_work_domain(), order="order_date, id").ids
@@ -194,35 +408,51 @@ class HotmartBackend(models.Model):
                     self.env.invalidate_all()
 
     def _invoice_work_domain(self):
-        """Sales with work waiting: paid and due (or failed before), or invoiced and then
-        refunded (whatever the policy is now)."""
+        """Sales with work waiting: due since Invoice Sales Since (or failed before), or
+        invoiced and then refunded (whatever the policy is now)."""
         self.ensure_one()
         reversals = [
+            ("backend_id", "=", self.id),
+            ("sale_order_id", "!=", False),
             ("invoice_state", "=", "invoiced"),
             "|",
-            ("status", "in", ("REFUNDED", "CHARGEBACK")),
+            ("status", "in", REVERSING_STATUSES),
             "&",
             ("status", "=", "PARTIALLY_REFUNDED"),
             ("partial_refund_noted", "=", False),
         ]
         if self.invoice_policy == "none":
-            return [("backend_id", "=", self.id), ("sale_order_id", "!=", False), *reversals]
-        due = [("status", "in", ("APPROVED", "COMPLETE"))]
-        if self.invoice_policy == "guarantee":
+            return reversals
+        return expression.OR([self._due_domain(self.invoice_policy, self.invoice_since), reversals])
+
+    def _due_domain(self, policy, since):
+        """Received sales not invoiced yet that reached ``policy`` at or after ``since``:
+        paid (approved) for *When paid*, their guarantee over for *When the guarantee
+        ends*. The day a sale reached it is ``hotmart.sale._policy_date``."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        if policy == "paid":
+            due = [("status", "in", PAID_STATUSES)]
+            reached = ["|", ("approved_date", ">=", since), "&", ("approved_date", "=", False)]
+            reached.append(("order_date", ">=", since))
+        else:
             due = [
                 "|",
                 ("status", "=", "COMPLETE"),
                 "&",
                 ("status", "=", "APPROVED"),
-                ("warranty_expire_date", "<=", fields.Datetime.now()),
+                ("warranty_expire_date", "<=", now),
             ]
-        return [
-            ("backend_id", "=", self.id),
-            ("sale_order_id", "!=", False),
-            "|",
-            "&",
-            ("invoice_state", "in", ("no", "to_invoice", "failed")),
-            *due,
-            "&",
-            *reversals,
-        ]
+            reached = ["|", ("warranty_expire_date", ">=", since), "&"]
+            reached += [("warranty_expire_date", "=", False), ("approved_date", ">=", since)]
+        return expression.AND(
+            [
+                [
+                    ("backend_id", "=", self.id),
+                    ("sale_order_id", "!=", False),
+                    ("invoice_state", "in", ("no", "to_invoice", "failed")),
+                ],
+                due,
+                reached if since else [],
+            ]
+        )

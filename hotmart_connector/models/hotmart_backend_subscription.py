@@ -9,7 +9,7 @@ from odoo.exceptions import UserError
 from ..hotmart.client import to_epoch_ms
 from ..hotmart.exceptions import HotmartError
 from ..hotmart.subscriptions import charges_by_transaction, subscriptions_from_page
-from .guard import as_connector, check_hotmart_role
+from .guard import as_connector, check_hotmart_role, commits
 
 _logger = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class HotmartBackend(models.Model):
             try:
                 return self._store_subscriptions_page(items, cause, asked_at)
             except errors.TransactionRollbackError:
-                if not self.env.context.get("hotmart_commit") or attempt == RACE_RETRIES:
+                if not commits() or attempt == RACE_RETRIES:
                     raise
                 self.env.cr.rollback()
                 self.env.invalidate_all()
@@ -138,11 +138,11 @@ class HotmartBackend(models.Model):
 
     # ------------------------------------------------------------------ linking charges
 
-    def _fetch_sales(self, date_from, date_to, statuses=None):
+    def _fetch_sales(self, date_from, date_to, statuses=None, cause=None):
         """Charges are linked to the subscriptions Odoo knows at once; for the others,
         Hotmart is asked by a scheduled action of its own, so that receiving never waits
         for those calls."""
-        sales = super()._fetch_sales(date_from, date_to, statuses)
+        sales = super()._fetch_sales(date_from, date_to, statuses, cause=cause)
         # searched, not filtered: a 30-day window may hold 90,000 sales, not to be loaded
         charges = (
             self.env["hotmart.sale"]

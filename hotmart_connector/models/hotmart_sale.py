@@ -1,19 +1,25 @@
 import json
 import logging
+from decimal import Decimal
 
 from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..const import STATUS_STAGES
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import (
     PAYMENT_TYPES,
     SALE_STATUSES,
+    HotmartAddress,
+    HotmartBuyer,
     buyers_by_transaction,
     parse_history_item,
-    parse_webhook_sale,
     without_nul,
+)
+from ..hotmart.records import (
+    HotmartSale as HotmartSaleRecord,
 )
 from .bulk import changed_values, raise_concurrent_run
 from .formatting import format_money
@@ -29,6 +35,43 @@ def _naive_utc(moment):
 def _said_at(event):
     """When Hotmart said what a webhook event says (naive UTC), or False."""
     return event.creation_date.replace(tzinfo=None) if event.creation_date else False
+
+
+# The buyer as Hotmart described them, stored once when the sale is read: {column: (path in
+# HotmartBuyer)}. An order is made from these columns, never from the raw payload, which
+# may be blanked at any time (LGPD).
+BUYER_COLUMNS = {
+    "buyer_name": ("name",),
+    "buyer_email": ("email",),
+    "buyer_ucode": ("ucode",),
+    "buyer_document_type": ("document_type",),
+    "buyer_document": ("document",),
+    "buyer_phone": ("phone",),
+    "buyer_street": ("address", "street"),
+    "buyer_street_number": ("address", "number"),
+    "buyer_street_complement": ("address", "complement"),
+    "buyer_district": ("address", "district"),
+    "buyer_city": ("address", "city"),
+    "buyer_state_code": ("address", "state"),
+    "buyer_country": ("address", "country"),
+    "buyer_country_code": ("address", "country_code"),
+    "buyer_zip": ("address", "zip"),
+}
+# Waiting for an order: the states a sale moves between as the mapping and the window change.
+WAITING_STATES = ("pending", "not_imported", "before_since")
+
+
+def _buyer_values(buyer):
+    """The buyer columns ``buyer`` fills; empty ones are left out (a history item knows
+    only the name, e-mail and ucode: never blank what /sales/users gave)."""
+    values = {}
+    for column, path in BUYER_COLUMNS.items():
+        value = buyer
+        for name in path:
+            value = getattr(value, name)
+        if value:
+            values[column] = value
+    return values
 
 
 def _purchase_transaction(item):
@@ -56,11 +99,36 @@ class HotmartSale(models.Model):
         copy=False,
         help="When Hotmart said the current status: an older event never overrides it.",
     )
+    status_read_date = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="When Hotmart's sales history last said the current status.",
+    )
+    status_source = fields.Selection(
+        [("rest", "Hotmart's sales history"), ("webhook", "A Hotmart webhook")],
+        readonly=True,
+        copy=False,
+        help="Who last told the current status. Hotmart's history may lag behind its "
+        "webhooks, and a webhook may be old news: neither moves a sale back past what the "
+        "other said.",
+    )
     order_date = fields.Datetime(readonly=True, index=True)
     approved_date = fields.Datetime(readonly=True)
     buyer_name = fields.Char(readonly=True)
     buyer_email = fields.Char(string="Buyer E-mail", readonly=True)
     buyer_document = fields.Char(string="Buyer CPF/CNPJ", readonly=True)
+    buyer_ucode = fields.Char(string="Buyer Hotmart Code", readonly=True)
+    buyer_document_type = fields.Char(readonly=True)
+    buyer_phone = fields.Char(readonly=True)
+    buyer_street = fields.Char(readonly=True)
+    buyer_street_number = fields.Char(readonly=True)
+    buyer_street_complement = fields.Char(readonly=True)
+    buyer_district = fields.Char(readonly=True)
+    buyer_city = fields.Char(readonly=True)
+    buyer_state_code = fields.Char(string="Buyer State", readonly=True)
+    buyer_country = fields.Char(readonly=True)
+    buyer_country_code = fields.Char(readonly=True)
+    buyer_zip = fields.Char(string="Buyer ZIP", readonly=True)
     product_name = fields.Char(readonly=True)
     hotmart_product_id = fields.Char(string="Hotmart Product ID", readonly=True)
     amount = fields.Monetary(
@@ -105,6 +173,7 @@ class HotmartSale(models.Model):
         [
             ("pending", "To Receive"),
             ("not_imported", "Not Imported"),
+            ("before_since", "Before Receive Since"),
             ("done", "Received"),
             ("failed", "Failed"),
             ("ignored", "Ignored"),
@@ -175,10 +244,13 @@ class HotmartSale(models.Model):
     def _values_from_record(self, record, currencies):
         return {
             "status": record.status,
+            "status_source": record.source,
+            "status_read_date": fields.Datetime.now() if record.source == "rest" else False,
             "order_date": _naive_utc(record.order_date),
             "approved_date": _naive_utc(record.approved_date),
             "buyer_name": record.buyer.name,
             "buyer_email": record.buyer.email,
+            **_buyer_values(record.buyer),
             "product_name": record.product_name,
             "hotmart_product_id": record.product_id or False,
             "amount": float(record.amount),
@@ -187,16 +259,14 @@ class HotmartSale(models.Model):
             "payment_type": record.payment_type,
             "installments": record.installments,
             "recurrence_number": record.recurrence_number,
-            # history items carry no document: never blank the one /sales/users gave
-            **({"buyer_document": record.buyer.document} if record.buyer.document else {}),
         }
 
     @api.model
-    def _currency_ids_by_code(self, codes):
-        """{code: currency id} of the codes Odoo knows; a batch may give those it looked up
-        for all its sales in the context (``hotmart_currency_ids``)."""
-        given = self.env.context.get("hotmart_currency_ids") or {}
-        found = {code: given[code] for code in codes if code in given}
+    def _currency_ids_by_code(self, codes, known=None):
+        """{code: currency id} of the codes Odoo knows; a batch passes those it looked up
+        for all its sales as ``known``."""
+        known = known or {}
+        found = {code: known[code] for code in codes if code in known}
         missing = set(codes) - found.keys()
         if missing:
             currencies = (
@@ -208,7 +278,7 @@ class HotmartSale(models.Model):
         return found
 
     @api.model
-    def _store_history_page(self, backend, items, users_of=None):
+    def _store_history_page(self, backend, items, users_of=None, cause=None):
         """Store one /sales/history page: a row per transaction, created or updated in bulk.
 
         ``users_of(transaction)`` gives the sale's /sales/users item when it was read with
@@ -249,7 +319,7 @@ class HotmartSale(models.Model):
         sales = self._upsert(backend, entries)
         sales._sync_import_state()
         sales._count_amounts_without_rate_again()
-        sales._apply_status_to_orders()
+        sales._apply_status_to_orders(cause)
         return sales
 
     @api.model
@@ -274,10 +344,11 @@ class HotmartSale(models.Model):
                     sale.payload or {}, users=without_nul(raw[sale.transaction])
                 )
             if buyer:
+                values.update(_buyer_values(buyer))
+                # the history's name and e-mail stay: /sales/users only fills them in
                 values.update(
                     buyer_name=sale.buyer_name or buyer.name,
                     buyer_email=sale.buyer_email or buyer.email,
-                    buyer_document=buyer.document or sale.buyer_document,
                 )
             sale._write_changes(values)
         return sales
@@ -337,26 +408,51 @@ class HotmartSale(models.Model):
         elif self.state == "failed" and "state" not in values:
             values.update(state="pending", error=False)
         said_at = values.pop("status_date", None)
-        if self._said_before_status(said_at):
-            values.pop("status", None)  # an event older than one already applied
-        else:
+        values.pop("status_source", None)
+        status = values.pop("status", None)
+        if status and not self._is_older_news(status, said_at):
+            values["status_source"] = "webhook" if said_at else "rest"
             if said_at:
                 values["status_date"] = said_at
-            if values.get("status") in (None, self.status):
-                values.pop("status", None)
+            else:
+                values["status_read_date"] = fields.Datetime.now()
+            if status != self.status:
+                values["status"] = status
         if self._payload_expired(values.get("status", self.status)):
             values.pop("payload", None)  # its retention is over: never store it again
         self._write_changes(values)
 
-    def _said_before_status(self, said_at):
-        """Whether an event created at ``said_at`` is older than one already applied."""
+    def _is_older_news(self, status, said_at=None):
+        """Whether Hotmart saying ``status`` (in a webhook created at ``said_at``, or in its
+        history when None) is older than what the sale knows (docs/architecture.md):
+
+        - a webhook older than the newest one applied is old news;
+        - a webhook created before the history was read never moves a sale back to an
+          earlier stage than the history said (an old approval processed again after the
+          sync read REFUNDED); one created after it is news;
+        - a history read never moves a sale back to an earlier stage than a webhook said
+          (the history may lag behind the webhooks, so it never makes a webhook look old).
+        """
         self.ensure_one()
-        return bool(said_at and self.status_date and said_at < self.status_date)
+        if not self.status:
+            return False
+        going_back = STATUS_STAGES.get(status, 0) < STATUS_STAGES.get(self.status, 0)
+        if not said_at:
+            return going_back and self.status_source == "webhook"
+        if self.status_date and said_at < self.status_date:
+            return True
+        return bool(
+            going_back
+            and self.status_source == "rest"
+            and self.status_read_date
+            and said_at < self.status_read_date
+        )
 
     def _payload_expired(self, status=None):
         """Whether this sale's raw payload is past the account's retention: ordered before
-        it, and not needed to receive the sale (a failed sale, or one waiting in an
-        importable ``status``, keeps it)."""
+        it, and not waiting for a person's eyes (a failed sale) or for the runs (a sale
+        waiting in an imported status, inside the receiving window). Orders are made from
+        the stored columns, so a blanked payload never stops a sale from being received."""
         self.ensure_one()
         backend = self.backend_id
         return bool(
@@ -364,21 +460,22 @@ class HotmartSale(models.Model):
             and self.order_date < backend._payload_retention_limit()
             and self.state != "failed"
             and not (
-                self.state in ("pending", "not_imported")
+                self.state == "pending"
                 and (status or self.status) in backend._importable_statuses()
+                and self.order_date >= backend.import_since
             )
         )
 
     @api.model
     def _blank_old_payloads(self, backend, limit):
-        """Blank the raw payloads of ``backend``'s sales ordered before ``limit`` that are not
-        needed any more (see ``_payload_expired``); returns how many."""
+        """Blank the raw payloads of ``backend``'s sales ordered before ``limit`` that
+        ``_payload_expired`` lets go; returns how many."""
         self.env.flush_all()
         self.env.cr.execute(
             "UPDATE hotmart_sale SET payload = NULL WHERE backend_id = %s "
             "AND payload IS NOT NULL AND order_date < %s AND state != 'failed' "
-            "AND NOT (state IN ('pending', 'not_imported') AND status = ANY(%s))",
-            [backend.id, limit, list(backend._importable_statuses())],
+            "AND NOT (state = 'pending' AND status = ANY(%s) AND order_date >= %s)",
+            [backend.id, limit, list(backend._importable_statuses()), backend.import_since],
         )
         blanked = self.env.cr.rowcount
         self.invalidate_model(["payload"])
@@ -391,35 +488,41 @@ class HotmartSale(models.Model):
             self.env.add_to_compute(self._fields["amount_company"], missing)
 
     def _sync_import_state(self):
-        """Waiting sales are To Receive while the mapping imports their status, and Not
-        Imported otherwise: nothing would ever receive them, but a person still may."""
+        """Waiting sales are To Receive while the mapping imports their status, Not Imported
+        otherwise, and Before Receive Since when ordered before the account's
+        ``import_since``: the runs never receive those two, but a person still may."""
         for backend in self.backend_id:
-            importable = backend._importable_statuses()
             waiting = self.filtered(
                 lambda s, b=backend: (
-                    s.backend_id == b
-                    and s.state in ("pending", "not_imported")
-                    and not s.sale_order_id
+                    s.backend_id == b and s.state in WAITING_STATES and not s.sale_order_id
                 )
             )
-            now_importable = waiting.filtered(
-                lambda s, i=importable: s.state == "not_imported" and s.status in i
-            )
-            not_importable = waiting.filtered(
-                lambda s, i=importable: s.state == "pending" and s.status not in i
-            )
-            if now_importable:
-                now_importable.write({"state": "pending"})
-            if not_importable:
-                not_importable.write({"state": "not_imported"})
+            by_state = {}
+            for sale in waiting:
+                state = sale._waiting_state()
+                if state != sale.state:
+                    by_state[state] = by_state.get(state, self.browse()) | sale
+            for state, sales in by_state.items():
+                sales.write({"state": state})
+
+    def _waiting_state(self):
+        """Which waiting state this sale belongs in, by the account's window and mapping."""
+        self.ensure_one()
+        backend = self.backend_id
+        if self.order_date and self.order_date < backend.import_since:
+            return "before_since"
+        if self.status in backend._importable_statuses():
+            return "pending"
+        return "not_imported"
 
     @api.model
     def _sync_import_state_of(self, backends):
-        """After a mapping change: every waiting sale of these accounts in the right state."""
+        """After a mapping or window change: every waiting sale of these accounts in the
+        right state."""
         self.search(
             [
                 ("backend_id", "in", backends.ids),
-                ("state", "in", ("pending", "not_imported")),
+                ("state", "in", WAITING_STATES),
                 ("sale_order_id", "=", False),
             ]
         )._sync_import_state()
@@ -436,11 +539,11 @@ class HotmartSale(models.Model):
         orders = self.env["sale.order"].sudo()._hotmart_out_of_step(sales=self)
         if not orders:
             return {"applied": orders, "refused": orders}
-        cause = cause or self.env.context.get("hotmart_cause") or self.env._("status sync")
+        cause = cause or self.env._("status sync")
         return orders._hotmart_apply_status(cause)
 
     @api.model
-    def _store_webhook_sale(self, backend, event, data, sale=None):
+    def _store_webhook_sale(self, backend, event, data, sale=None, currencies=None):
         """Create or update the sale a purchase event is about; returns (sale, stale).
 
         ``data`` is the event's raw ``data``, kept to read the sale again later. ``stale`` is
@@ -456,9 +559,9 @@ class HotmartSale(models.Model):
                 [("backend_id", "=", backend.id), ("transaction", "=", record.transaction)]
             )
         if not sale:
-            sale = self._create_webhook_sales(backend, [(event, data)])
+            sale = self._create_webhook_sales(backend, [(event, data)], currencies)
             return sale, False
-        if sale._said_before_status(said_at):
+        if sale._is_older_news(record.status, said_at or None):
             return sale, True
         came_by_webhook = (sale.payload or {}).get("source") == "webhook"
         sale._update_from_hotmart(
@@ -466,15 +569,20 @@ class HotmartSale(models.Model):
                 "status": record.status,
                 "status_date": said_at,
                 "payload": raw if came_by_webhook else {"webhook": raw},
+                # what a later event adds about the buyer (an address, a document)
+                **_buyer_values(record.buyer),
             }
         )
         sale._sync_import_state()
         return sale, False
 
     @api.model
-    def _create_webhook_sales(self, backend, events):
-        """Create the sales of [(parsed event, data)], new to this account, in one go."""
-        currencies = self._currency_ids_by_code({event.sale.currency for event, _data in events})
+    def _create_webhook_sales(self, backend, events, currencies=None):
+        """Create the sales of [(parsed event, data)], new to this account, in one go;
+        ``currencies`` are the ids a batch looked up already."""
+        currencies = self._currency_ids_by_code(
+            {event.sale.currency for event, _data in events}, currencies
+        )
         sales = self._create_tolerating_duplicates(
             backend,
             [
@@ -509,19 +617,38 @@ class HotmartSale(models.Model):
     # ------------------------------------------------------------------ reading back
 
     def _to_record(self):
-        """The HotmartSale record behind this row, parsed again from the stored payload."""
+        """The sale as its order is made of it, from the stored columns: the raw payload is
+        for audit only and may have been blanked."""
         self.ensure_one()
-        payload = self.payload or {}
-        if payload.get("source") == "webhook":
-            return parse_webhook_sale(payload.get("event"), payload.get("data"))
-        if "history" not in payload:
+        if not (self.status and self.currency_code and self.transaction):
             raise HotmartBadPayloadError(
-                "Hotmart's data for this sale is not stored (or was blanked when its retention "
-                "period ended). Fetch the sale's period again with Fetch Sales, then receive it."
+                self.error
+                or "Hotmart's data for this sale could not be read. Fetch the sale's period "
+                "again with Fetch Sales, then receive it."
             )
-        users = payload.get("users")
-        buyer = buyers_by_transaction([users]).get(self.transaction) if users else None
-        return parse_history_item(payload["history"], buyer)
+        return HotmartSaleRecord(
+            transaction=self.transaction,
+            status=self.status,
+            amount=Decimal(str(self.amount)),
+            currency=self.currency_code,
+            order_date=self.order_date or None,
+            approved_date=self.approved_date or None,
+            product_id=self.hotmart_product_id or "",
+            product_name=self.product_name or "",
+            payment_type=self.payment_type or "",
+            installments=self.installments or 1,
+            recurrence_number=self.recurrence_number or 1,
+            buyer=self._stored_buyer(),
+        )
+
+    def _stored_buyer(self):
+        self.ensure_one()
+        buyer, address = HotmartBuyer(), HotmartAddress()
+        for column, path in BUYER_COLUMNS.items():
+            target = address if path[0] == "address" else buyer
+            setattr(target, path[-1], self[column] or "")
+        buyer.address = address
+        return buyer
 
     # ------------------------------------------------------------------ receiving
 
@@ -532,9 +659,14 @@ class HotmartSale(models.Model):
         confirmed, having read what they will become.
         """
         self._check_receive_access()
-        unusual = self.filtered(lambda sale: sale.state == "not_imported")
-        if unusual and not self.env.context.get("hotmart_confirmed"):
+        unusual = self.filtered(lambda sale: sale.state in ("not_imported", "before_since"))
+        if unusual:
             return self.env["hotmart.sale.receive.confirm"]._open_for(self)
+        return self._receive_confirmed()
+
+    def _receive_confirmed(self):
+        """Receive these sales, the person having confirmed those the runs would not."""
+        self._check_receive_access()
         result = as_connector(self)._receive(origin=self.env._("the Hotmart sales list"))
         return self._receive_notification(result)
 
@@ -644,6 +776,7 @@ class HotmartSale(models.Model):
             **self._status_bookkeeping(mapping),
             "hotmart_amount": float(record.amount),
             "hotmart_currency_id": self.currency_id.id,
+            "hotmart_expected_total": amount,
             "fiscal_position_id": fiscal_position.id,
             "pricelist_id": False,
             "order_line": [
@@ -757,9 +890,9 @@ class HotmartSale(models.Model):
 
     def action_ignore(self):
         self._check_receive_access()
-        as_connector(self).filtered(
-            lambda sale: sale.state in ("pending", "not_imported", "failed")
-        ).write({"state": "ignored", "error": False})
+        as_connector(self).filtered(lambda sale: sale.state in (*WAITING_STATES, "failed")).write(
+            {"state": "ignored", "error": False}
+        )
 
     def action_reset(self):
         self._check_receive_access()

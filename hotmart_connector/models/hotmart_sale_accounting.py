@@ -2,11 +2,13 @@
 the settlement in the Hotmart balance journal, and their reversal on a refund."""
 
 import logging
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount
+from odoo.tools import format_amount, formatLang
 
+from ..const import PAID_STATUSES, REVERSING_STATUSES
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import settlements_by_transaction
 from .bulk import REFUSALS, reason_of
@@ -14,8 +16,6 @@ from .sale_order import QUIET
 
 _logger = logging.getLogger(__name__)
 
-PAID_STATUSES = ("APPROVED", "COMPLETE")
-REVERSING_STATUSES = ("REFUNDED", "CHARGEBACK")
 SETTLEMENT_FIELDS = ("fee_amount", "commission_amount", "net_amount", "payout_currency_id")
 
 
@@ -151,9 +151,11 @@ class HotmartSale(models.Model):
         return result
 
     def _is_invoice_due(self, now):
-        """Whether this sale's order reached the account's invoicing policy."""
+        """Whether this sale's order reached the account's invoicing policy, at or after the
+        account's Invoice Sales Since."""
         self.ensure_one()
-        policy = self.backend_id.invoice_policy
+        backend = self.backend_id
+        policy = backend.invoice_policy
         if (
             policy == "none"
             or self.invoice_state in ("invoiced", "refunded")
@@ -161,13 +163,28 @@ class HotmartSale(models.Model):
             or self.sale_order_id.state != "sale"
         ):
             return False
-        if policy == "paid":
-            return True
-        return self.status == "COMPLETE" or bool(
-            self.warranty_expire_date and self.warranty_expire_date <= now
-        )
+        if policy == "guarantee" and not (
+            self.status == "COMPLETE"
+            or (self.warranty_expire_date and self.warranty_expire_date <= now)
+        ):
+            return False
+        reached = self._policy_date(policy)
+        return not backend.invoice_since or bool(reached and reached >= backend.invoice_since)
 
-    # ------------------------------------------------------------------ what
+    def _policy_date(self, policy):
+        """When this sale reached ``policy``: approved (When paid), or its guarantee over
+        (When the guarantee ends); never later than now. Matches
+        ``hotmart.backend._due_domain``."""
+        self.ensure_one()
+        if policy == "paid":
+            moment = self.approved_date or self.order_date
+        else:
+            moment = self.warranty_expire_date or self.approved_date
+        return min(moment, fields.Datetime.now()) if moment else False
+
+    def _local_day(self, moment):
+        """The company's day of a naive UTC moment (the day an accountant books it on)."""
+        return fields.Datetime.context_timestamp(self, moment).date()
 
     def _hotmart_accounting(self, invoice=True, reverse=True):
         """Invoice and settle the sales that reached their account's policy, and reverse the
@@ -217,8 +234,8 @@ class HotmartSale(models.Model):
             sale.partial_refund_noted = True
             order.activity_schedule(
                 "mail.mail_activity_data_todo",
-                user_id=(order.user_id or sale.backend_id.user_id).id or self.env.uid,
-                summary=self.env._("Hotmart: partial refund"),
+                user_id=sale.backend_id._activity_user(order).id,
+                summary=self.env._("Partially refunded on Hotmart"),
                 note=self.env._(
                     "Hotmart partially refunded transaction %(transaction)s. Invoice %(invoice)s "
                     "is %(total)s, of which Hotmart credited %(net)s (fee %(fee)s, commissions "
@@ -290,8 +307,8 @@ class HotmartSale(models.Model):
             self.sale_order_id._message_log(
                 body=self.env._(
                     "Could not reverse the invoice and the settlement of this order after "
-                    "Hotmart's %(status)s: %(reason)s The next run tries again.",
-                    status=self.status,
+                    "Hotmart's news (%(status)s): %(reason)s The next run tries again.",
+                    status=self.sale_order_id._hotmart_status_label(self.status),
                     reason=reason,
                 )
             )
@@ -310,10 +327,12 @@ class HotmartSale(models.Model):
     # ------------------------------------------------------------------ invoicing
 
     def _hotmart_invoice_batch(self):
-        """Invoice these sales' orders, post the invoices, and book what Hotmart credits."""
+        """Invoice these sales' orders, post the invoices, and book what Hotmart credits,
+        each on the day the sale reached the policy."""
         backend = self.backend_id
         backend.ensure_one()
         self._check_same_currency_settlement()
+        self._check_books_agree()
         orders = self.sale_order_id.with_company(backend.company_id).with_context(**QUIET)
         orders.filtered(lambda o: o.journal_id != backend.invoice_journal_id).write(
             {"journal_id": backend.invoice_journal_id.id}
@@ -323,6 +342,7 @@ class HotmartSale(models.Model):
         for invoice in invoices:
             for order in invoice.invoice_line_ids.sale_line_ids.order_id:
                 invoice_of[order] = invoice
+        moved = {}
         for sale in self:
             if sale.sale_order_id not in invoice_of:
                 raise UserError(
@@ -332,12 +352,28 @@ class HotmartSale(models.Model):
                         order=sale.sale_order_id.name,
                     )
                 )
-            invoice_of[sale.sale_order_id].write(
-                {"hotmart_sale_id": sale.id, "hotmart_move_kind": "invoice"}
+            invoice = invoice_of[sale.sale_order_id]
+            day = sale._local_day(sale._policy_date(backend.invoice_policy))
+            open_day = sale._first_open_day(invoice, day)
+            if open_day != day:
+                moved[sale] = (day, open_day)
+            invoice.write(
+                {
+                    "hotmart_sale_id": sale.id,
+                    "hotmart_move_kind": "invoice",
+                    "invoice_date": open_day,
+                }
             )
         invoices.with_context(**QUIET).action_post()
         payments = self._hotmart_settle(
-            {sale: invoice_of[sale.sale_order_id] for sale in self}, "inbound", "settlement"
+            {
+                sale: (
+                    invoice_of[sale.sale_order_id],
+                    sale._settlement_payment_vals(invoice_of[sale.sale_order_id]),
+                )
+                for sale in self
+            },
+            "settlement",
         )
         for sale in self:
             invoice, payment = invoice_of[sale.sale_order_id], payments[sale]
@@ -349,24 +385,134 @@ class HotmartSale(models.Model):
                     "payment_id": payment.id,
                 }
             )
-            sale.sale_order_id._message_log(body=sale._settled_message(invoice, payment))
+            body = sale._settled_message(invoice, payment)
+            if sale in moved:
+                body += " " + sale._moved_message(*moved[sale])
+            sale.sale_order_id._message_log(body=body)
+
+    def _first_open_day(self, move, day):
+        """``day``, or the first day after the lock dates that close it, as Odoo moves a
+        date in a locked period."""
+        lock_dates = move._get_violated_lock_dates(day, move._affect_tax_report())
+        return lock_dates[-1][0] + timedelta(days=1) if lock_dates else day
+
+    def _moved_message(self, day, open_day):
+        return self.env._(
+            "Hotmart's date is %(day)s, in a locked period: booked on %(open_day)s, the first "
+            "open day.",
+            day=fields.Date.to_string(day),
+            open_day=fields.Date.to_string(open_day),
+        )
+
+    def _check_books_agree(self):
+        """What would be booked equals what Hotmart reports, or the sale fails, saying why:
+        the order is still the one made from Hotmart's amount, the payout currency has a
+        rate, and the invoice and Hotmart's gross are within the account's exchange
+        difference limit."""
+        for sale in self:
+            order = sale.sale_order_id
+            company = sale.backend_id.company_id
+            currency = company.currency_id
+            made_for = order.hotmart_expected_total or sale.amount_company
+            if order.currency_id != currency or currency.compare_amounts(
+                order.amount_total, made_for
+            ):
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s totals %(total)s, but it was made for %(paid)s, what "
+                        "the buyer paid on Hotmart. The connector invoices only what Hotmart "
+                        "reported: put the order back as it was received, or invoice it by "
+                        "hand.",
+                        order=order.name,
+                        total=formatLang(
+                            self.env, order.amount_total, currency_obj=order.currency_id
+                        ),
+                        paid=sale._company_money(made_for),
+                    )
+                )
+            sale._check_exchange_difference(order.amount_total)
+
+    def _check_exchange_difference(self, invoice_total):
+        """The invoice and what Hotmart grossed, both in company currency, differ by no more
+        than the account's limit: beyond it, a rate is wrong, not drifting."""
+        self.ensure_one()
+        backend = self.backend_id
+        day = self._local_day(self._policy_date(backend.invoice_policy) or fields.Datetime.now())
+        gross = self._payout_to_company(self.gross_amount, day)
+        gap = abs(invoice_total - gross)
+        if not gross or gap * 100 <= backend.exchange_difference_limit * gross:
+            return
+        raise UserError(
+            self.env._(
+                "The invoice of %(transaction)s would be %(invoice)s, but Hotmart grossed "
+                "%(gross)s (%(gross_payout)s): %(percent)s%% apart, more than the account's "
+                "exchange difference limit of %(limit)s%%. Check the rate of %(currency)s "
+                "(%(rate)s), then the next run tries again.",
+                transaction=self.transaction,
+                invoice=self._company_money(invoice_total),
+                gross=self._company_money(gross),
+                gross_payout=format_amount(self.env, self.gross_amount, self.payout_currency_id),
+                percent=round(gap * 100 / gross, 1),
+                limit=backend.exchange_difference_limit,
+                currency=self.currency_id.name or self.currency_code,
+                rate=self._rate_in_use(),
+            )
+        )
+
+    def _rate_in_use(self):
+        """Where the sale's rate came from, in words: the account's fixed rate, or Odoo's."""
+        backend = self.backend_id
+        company = backend.company_id
+        fixed = {"USD": backend.usd_rate, "EUR": backend.eur_rate}.get(self.currency_id.name)
+        if self.currency_id == company.currency_id:
+            return self.env._("no conversion")
+        if fixed:
+            return self.env._(
+                "the account's rate, %(rate)s",
+                rate=format_amount(self.env, fixed, company.currency_id),
+            )
+        return self.env._("Odoo's rates, Invoicing settings > Currencies")
+
+    def _payout_to_company(self, amount, day):
+        """``amount`` of the payout currency in company currency on ``day``; a currency
+        without a rate then fails the sale (Odoo would convert it 1:1)."""
+        self.ensure_one()
+        company = self.backend_id.company_id
+        payout = self.payout_currency_id
+        if payout == company.currency_id:
+            return company.currency_id.round(amount)
+        first_day = self.backend_id._first_rate_days(payout).get(payout.id)
+        if not first_day or first_day > day:
+            raise UserError(
+                self.env._(
+                    "Hotmart pays this sale in %(currency)s, which has no exchange rate on or "
+                    "before %(day)s. Add one (Invoicing settings > Currencies); the next run "
+                    "tries again.",
+                    currency=payout.name,
+                    day=fields.Date.to_string(day),
+                )
+            )
+        return payout._convert(amount, company.currency_id, company, day)
 
     def _hotmart_reverse_batch(self):
-        """Credit notes for these refunded sales' invoices, and the settlements reversed."""
-        today = fields.Date.context_today(self)
+        """Credit notes for these refunded sales' invoices, and their settlements reversed
+        as they were booked, whatever the account's settings are now."""
         credit_notes = {}
         for sale in self:
             sale._check_invoice_reversible()
-            credit_note = sale.invoice_id.with_context(**QUIET)._reverse_moves(
+            invoice = sale.invoice_id
+            day = sale._first_open_day(invoice, sale._local_day(sale._refund_moment()))
+            label = sale.sale_order_id._hotmart_status_label(sale.status)
+            credit_note = invoice.with_context(**QUIET)._reverse_moves(
                 [
                     {
                         "ref": self.env._(
-                            "Hotmart %(status)s %(transaction)s",
-                            status=sale.status,
+                            "Hotmart %(transaction)s: %(status)s",
+                            status=label,
                             transaction=sale.transaction,
                         ),
-                        "date": today,
-                        "invoice_date": today,
+                        "date": day,
+                        "invoice_date": day,
                     }
                 ],
                 cancel=False,
@@ -374,7 +520,13 @@ class HotmartSale(models.Model):
             credit_note.write({"hotmart_sale_id": sale.id, "hotmart_move_kind": "credit_note"})
             credit_notes[sale] = credit_note
         self.env["account.move"].union(*credit_notes.values()).with_context(**QUIET).action_post()
-        payments = self._hotmart_settle(credit_notes, "outbound", "refund_settlement")
+        payments = self._hotmart_settle(
+            {
+                sale: (credit_note, sale._reversal_payment_vals(credit_note))
+                for sale, credit_note in credit_notes.items()
+            },
+            "refund_settlement",
+        )
         for sale in self:
             sale.write(
                 {
@@ -385,9 +537,10 @@ class HotmartSale(models.Model):
             )
             sale.sale_order_id._message_log(
                 body=self.env._(
-                    "Hotmart %(status)s: invoice %(invoice)s reversed by credit note "
-                    "%(credit_note)s, and the Hotmart balance lowered by %(net)s (%(payment)s).",
-                    status=sale.status,
+                    "Hotmart's news (%(status)s): invoice %(invoice)s reversed by credit note "
+                    "%(credit_note)s, and the Hotmart balance lowered by %(net)s (%(payment)s), "
+                    "as the settlement was booked.",
+                    status=sale.sale_order_id._hotmart_status_label(sale.status),
                     invoice=sale.invoice_id.name,
                     credit_note=credit_notes[sale].name,
                     net=sale._company_money(payments[sale].amount),
@@ -395,8 +548,17 @@ class HotmartSale(models.Model):
                 )
             )
 
+    def _refund_moment(self):
+        """When Hotmart took the money back: the event's time when a webhook said it, else
+        now (a history read carries no time)."""
+        self.ensure_one()
+        if self.status_source == "webhook" and self.status_date:
+            return min(self.status_date, fields.Datetime.now())
+        return fields.Datetime.now()
+
     def _check_invoice_reversible(self):
-        """The invoice is as the connector booked it: posted, and not reversed by hand."""
+        """The invoice and the settlement are as the connector booked them: posted, and not
+        reversed by hand."""
         self.ensure_one()
         invoice = self.invoice_id
         reversals = invoice.reversal_move_ids.filtered(lambda move: move.state == "posted")
@@ -411,6 +573,17 @@ class HotmartSale(models.Model):
                     or dict(invoice._fields["state"]._description_selection(self.env)).get(
                         invoice.state, invoice.state
                     ),
+                )
+            )
+        payment = self.payment_id
+        if not payment or payment.state not in ("paid", "in_process") or not payment.move_id:
+            raise UserError(
+                self.env._(
+                    "The settlement of invoice %(invoice)s (%(payment)s) is no longer posted: "
+                    "book Hotmart's refund by hand, with a credit note and a payment from the "
+                    "Hotmart journal for the net.",
+                    invoice=invoice.name,
+                    payment=payment.name or "-",
                 )
             )
 
@@ -434,35 +607,36 @@ class HotmartSale(models.Model):
                     )
                 )
 
-    def _hotmart_settle(self, move_of, direction, kind):
-        """Post the payments in the Hotmart journal and reconcile each with its move."""
+    def _hotmart_settle(self, move_and_vals, kind):
+        """Post the payments {sale: (move, payment values)} and reconcile each with its
+        move (the invoice, or the credit note)."""
         Payment = self.env["account.payment"].with_context(**QUIET)
-        sales = list(move_of)
-        payments = Payment.create(
-            [sale._settlement_payment_vals(move_of[sale], direction) for sale in sales]
-        )
+        sales = list(move_and_vals)
+        payments = Payment.create([move_and_vals[sale][1] for sale in sales])
         payments.action_post()
         for sale, payment in zip(sales, payments, strict=True):
+            move = move_and_vals[sale][0]
             payment.move_id.write({"hotmart_sale_id": sale.id, "hotmart_move_kind": kind})
             account = payment.destination_account_id
-            lines = (move_of[sale].line_ids | payment.move_id.line_ids).filtered(
+            lines = (move.line_ids | payment.move_id.line_ids).filtered(
                 lambda line, a=account: line.account_id == a and not line.reconciled
             )
             lines.reconcile()
         return dict(zip(sales, payments, strict=True))
 
-    def _settlement_payment_vals(self, move, direction):
-        """What Hotmart credits (inbound) or takes back (outbound) for this sale: the net in
-        the Hotmart journal, the fee and others' commissions written off to their accounts,
-        and any difference with the invoice (fixed USD/EUR rate against Hotmart's payout
-        rate, rounding) to the company's exchange difference accounts."""
+    def _settlement_payment_vals(self, invoice):
+        """What Hotmart credits for this sale, on the invoice's date: the net in the Hotmart
+        journal, Hotmart's fee (with Hotmart as partner) and others' commissions written off
+        to their accounts, and the difference with the invoice (the account's rate against
+        Hotmart's payout rate, rounding; within the account's limit) to the company's
+        exchange difference accounts."""
         self.ensure_one()
         backend = self.backend_id
         company = backend.company_id
         currency = company.currency_id
-        date = fields.Date.context_today(self)
+        day = invoice.date
         fee, commission, net = (
-            self._to_company_currency(amount, date)
+            self._payout_to_company(amount, day)
             for amount in (self.fee_amount, self.commission_amount, self.net_amount)
         )
         if currency.compare_amounts(net, 0) <= 0:
@@ -472,64 +646,109 @@ class HotmartSale(models.Model):
                     net=self._company_money(net),
                 )
             )
-        total = abs(move.amount_total_signed)
-        difference = currency.round(total - fee - commission - net)
+        difference = currency.round(abs(invoice.amount_total_signed) - fee - commission - net)
         exchange_account = (
             company.expense_currency_exchange_account_id
             if difference > 0
             else company.income_currency_exchange_account_id
         )
-        sign = 1 if direction == "inbound" else -1
-        partner = move.commercial_partner_id
+        buyer = invoice.commercial_partner_id
         write_offs = []
-        for amount, account, label in (
-            (fee, backend.fee_account_id, self.env._("Hotmart fee")),
-            (commission, backend.commission_account_id, self.env._("Commissions")),
-            (difference, exchange_account, self.env._("Exchange difference")),
+        for amount, account, partner, label in (
+            (fee, backend.fee_account_id, backend._hotmart_partner(), self.env._("Hotmart fee")),
+            (commission, backend.commission_account_id, None, self.env._("Commissions")),
+            (difference, exchange_account, buyer, self.env._("Exchange difference")),
         ):
             if currency.is_zero(amount):
                 continue
             if not account:
-                raise UserError(
-                    self.env._(
-                        "Set the company's exchange difference accounts (Accounting settings) "
-                        "to book %(amount)s of exchange difference.",
-                        amount=self._company_money(amount),
-                    )
-                )
+                raise UserError(self._missing_account_message(label, amount))
             write_offs.append(
                 {
                     "name": f"{label} - Hotmart {self.transaction}",
                     "account_id": account.id,
-                    "partner_id": partner.id,
+                    "partner_id": partner.id if partner else False,
                     "currency_id": currency.id,
-                    "amount_currency": sign * amount,
-                    "balance": sign * amount,
+                    "amount_currency": amount,
+                    "balance": amount,
                 }
             )
         journal = backend.payment_journal_id
+        return self._payment_vals(invoice, journal, "inbound", net, day, write_offs)
+
+    def _missing_account_message(self, label, amount):
+        if label == self.env._("Exchange difference"):
+            return self.env._(
+                "Set the company's exchange difference accounts (Accounting settings) to book "
+                "%(amount)s of exchange difference.",
+                amount=self._company_money(amount),
+            )
+        return self.env._(
+            "Set the account for %(what)s on the Accounting tab of Hotmart account %(name)s to "
+            "book %(amount)s.",
+            what=label,
+            name=self.backend_id.name,
+            amount=self._company_money(amount),
+        )
+
+    def _reversal_payment_vals(self, credit_note):
+        """The settlement mirrored, line by line, as it was booked in company currency: the
+        Hotmart balance, fee, commissions and exchange difference go back to what they were,
+        whatever the rates and the account's settings are now."""
+        self.ensure_one()
+        settlement = self.payment_id
+        _liquidity, _counterpart, write_off_lines = settlement._seek_for_lines()
+        write_offs = [
+            {
+                "name": line.name,
+                "account_id": line.account_id.id,
+                "partner_id": line.partner_id.id,
+                "currency_id": line.currency_id.id,
+                "amount_currency": -line.amount_currency,
+                "balance": -line.balance,
+            }
+            for line in write_off_lines
+        ]
+        return self._payment_vals(
+            credit_note,
+            settlement.journal_id,
+            "outbound",
+            settlement.amount,
+            credit_note.date,
+            write_offs,
+        )
+
+    def _payment_vals(self, move, journal, direction, amount, day, write_offs):
+        self.ensure_one()
         methods = journal._hotmart_balance_method_lines(direction)
+        if not methods:
+            raise UserError(
+                self.env._(
+                    "Journal %(journal)s has no Manual %(direction)s payment method that posts "
+                    "to its own account %(account)s: set it (journal form, Incoming and "
+                    "Outgoing Payments tabs), then the next run tries again.",
+                    journal=journal.display_name,
+                    direction=self.env._("incoming")
+                    if direction == "inbound"
+                    else self.env._("outgoing"),
+                    account=journal.default_account_id.display_name,
+                )
+            )
         receivable = move.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        company_currency = self.backend_id.company_id.currency_id
         return {
             "payment_type": direction,
             "partner_type": "customer",
-            "partner_id": partner.id,
-            "amount": net,
-            "currency_id": currency.id,
+            "partner_id": move.commercial_partner_id.id,
+            "amount": amount,
+            "currency_id": company_currency.id,
             "journal_id": journal.id,
-            "date": date,
+            "date": day,
             "memo": f"Hotmart {self.transaction}",
             "payment_method_line_id": methods[:1].id,
             "destination_account_id": receivable.account_id[:1].id,
             "write_off_line_vals": write_offs,
         }
-
-    def _to_company_currency(self, amount, date):
-        company = self.backend_id.company_id
-        payout = self.payout_currency_id
-        if payout == company.currency_id:
-            return company.currency_id.round(amount)
-        return payout._convert(amount, company.currency_id, company, date)
 
     def _company_money(self, amount):
         company = self.backend_id.company_id
@@ -538,9 +757,10 @@ class HotmartSale(models.Model):
     def _settled_message(self, invoice, payment):
         self.ensure_one()
         return self.env._(
-            "Invoiced %(invoice)s and settled by Hotmart (%(payment)s): %(net)s credited to "
-            "%(journal)s, Hotmart's fee %(fee)s, commissions %(commission)s.",
+            "Invoiced %(invoice)s on %(day)s and settled by Hotmart (%(payment)s): %(net)s "
+            "credited to %(journal)s, Hotmart's fee %(fee)s, commissions %(commission)s.",
             invoice=invoice.name,
+            day=fields.Date.to_string(invoice.invoice_date),
             payment=payment.name,
             net=self._company_money(payment.amount),
             journal=payment.journal_id.name,

@@ -44,9 +44,11 @@ class HotmartSale(models.Model):
         return values
 
     @api.model
-    def _store_webhook_sale(self, backend, event, data, sale=None):
+    def _store_webhook_sale(self, backend, event, data, sale=None, currencies=None):
         """A purchase webhook names its subscription: create it on first sight, link the sale."""
-        sale, stale = super()._store_webhook_sale(backend, event, data, sale=sale)
+        sale, stale = super()._store_webhook_sale(
+            backend, event, data, sale=sale, currencies=currencies
+        )
         subscription = subscription_from_sale(event.sale)
         if subscription:
             stored = self.env["hotmart.subscription"]._hotmart_store(

@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..const import PAID_STATUSES
 from ..hotmart.records import SALE_STATUSES
 from ..hotmart.subscriptions import (
     CANCELLED_STATUSES,
@@ -15,7 +16,7 @@ from .bulk import changed_values, create_isolated
 
 _logger = logging.getLogger(__name__)
 
-PAID_STATUSES = ("APPROVED", "COMPLETE")
+
 CODE_INDEX = "hotmart_subscription_subscriber_code_uniq"
 # A subscription first seen in a webhook does not say how often it charges: the
 # subscriptions sync, triggered this long after, fills in its plan's period.

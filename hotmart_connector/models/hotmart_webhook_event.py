@@ -1,7 +1,6 @@
 import hashlib
 import json
 import logging
-import threading
 from datetime import timedelta
 
 from psycopg2 import errors
@@ -13,7 +12,7 @@ from odoo.tools import format_date, split_every
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import WEBHOOK_EVENTS, parse_webhook
 from ..hotmart.subscriptions import SUBSCRIPTION_EVENTS, parse_subscription_event
-from .guard import as_connector, check_hotmart_role
+from .guard import as_connector, check_hotmart_role, in_test
 
 _logger = logging.getLogger(__name__)
 
@@ -192,7 +191,7 @@ class HotmartWebhookEvent(models.Model):
     def _cron_process_webhooks(self):
         """Scheduled action (triggered by every delivery): process waiting events in order,
         a batch per transaction, the purchase events of a batch received in bulk."""
-        commit = not getattr(threading.current_thread(), "testing", False)
+        commit = not in_test()
         pending = self.search(
             [("state", "=", "pending")], order="creation_date, id", limit=PROCESS_PER_RUN + 1
         )
@@ -286,8 +285,7 @@ class HotmartWebhookEvent(models.Model):
         )
         Sale = self.env["hotmart.sale"].sudo()
         currencies = Sale._currency_ids_by_code({p.sale.currency for _e, p, _d in purchases})
-        Sale = Sale.with_context(hotmart_currency_ids=currencies)
-        sale_of = self._sales_of_batch(Sale, backend, purchases)
+        sale_of = self._sales_of_batch(Sale, backend, purchases, currencies)
         stored = []
         cause_of = {}
         # a sale importable after any of its events is received, as one event at a time
@@ -297,8 +295,12 @@ class HotmartWebhookEvent(models.Model):
             cause = self._cause(parsed.event)
             try:
                 with self.env.cr.savepoint():
-                    sale, stale = Sale.with_context(hotmart_cause=cause)._store_webhook_sale(
-                        backend, parsed, data, sale=sale_of.get(parsed.sale.transaction)
+                    sale, stale = Sale._store_webhook_sale(
+                        backend,
+                        parsed,
+                        data,
+                        sale=sale_of.get(parsed.sale.transaction),
+                        currencies=currencies,
                     )
             except errors.TransactionRollbackError as error:
                 _logger.info(
@@ -330,7 +332,7 @@ class HotmartWebhookEvent(models.Model):
             event.write(dict(outcome, sale_id=sale.id, error=False))
 
     @api.model
-    def _sales_of_batch(self, Sale, backend, purchases):
+    def _sales_of_batch(self, Sale, backend, purchases, currencies=None):
         """{transaction: sale} of a batch's events, in one search, the new ones created at
         once, each from its first event: storing an event then finds its sale, made as it
         would have made it, without searching it again. Creating records one by one costs
@@ -353,7 +355,9 @@ class HotmartWebhookEvent(models.Model):
         if first_events:
             try:
                 with self.env.cr.savepoint():
-                    created = Sale._create_webhook_sales(backend, list(first_events.values()))
+                    created = Sale._create_webhook_sales(
+                        backend, list(first_events.values()), currencies
+                    )
             except Exception as error:  # noqa: BLE001 (each event then creates its own sale)
                 _logger.info("Hotmart webhook sales created one by one: %s", error)
             else:
@@ -454,10 +458,10 @@ class HotmartWebhookEvent(models.Model):
             "SELECT pg_advisory_xact_lock(%s)",
             [advisory_key("hotmart", backend.id, event.sale.transaction)],
         )
-        Sale = self.env["hotmart.sale"].sudo().with_context(hotmart_cause=self._cause(event.event))
+        Sale = self.env["hotmart.sale"].sudo()
         sale, stale = Sale._store_webhook_sale(backend, event, payload.get("data"))
         # level-triggered: whatever the event, an order out of step with its sale follows it
-        sale._apply_status_to_orders()
+        sale._apply_status_to_orders(self._cause(event.event))
         result = {"received": Sale, "failed": Sale}
         if not stale and not sale.sale_order_id and sale._is_importable():
             result = sale._receive(origin=self._cause(event.event))

@@ -178,9 +178,11 @@ class _BuyerMatcher:
 
     @staticmethod
     def staff_partner_ids(env):
-        """Contacts never matched to a buyer: internal users' and companies' own. A buyer
-        typing an employee's e-mail must not bind their sales to the employee."""
-        users = env["res.users"].with_context(active_test=False).search([("share", "=", False)])
+        """Contacts never matched to a buyer: every user's (internal or portal) and
+        companies' own. A buyer typing an employee's e-mail must not bind their sales to the
+        employee, nor a portal user who set a buyer's e-mail on their account receive that
+        buyer's orders."""
+        users = env["res.users"].sudo().with_context(active_test=False).search([])
         companies = env["res.company"].sudo().search([])
         return list(set(users.partner_id.ids) | set(companies.partner_id.ids))
 

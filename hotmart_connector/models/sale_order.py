@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_round
 
 from .bulk import REFUSALS, create_isolated, reason_of
@@ -26,7 +27,14 @@ CONNECTOR_FIELDS = (
     "hotmart_refused_status",
     "hotmart_subscription_id",
     "hotmart_recurrence_number",
+    "hotmart_expected_total",
 )
+# What the producer's money on an order is: internal sales and accounting users only, never
+# a portal customer reading their own order.
+MONEY_GROUPS = "sales_team.group_sale_salesman,account.group_account_invoice"
+# What makes an order's total: a person may not change these on an order received from
+# Hotmart, whose total is what the buyer paid and is what the connector invoices.
+AMOUNT_FIELDS = ("pricelist_id", "currency_id", "fiscal_position_id", "company_id")
 
 
 class SaleOrder(models.Model):
@@ -44,7 +52,10 @@ class SaleOrder(models.Model):
         related="hotmart_sale_id.status", string="Hotmart Status", store=True
     )
     hotmart_backend_id = fields.Many2one(
-        related="hotmart_sale_id.backend_id", string="Hotmart Account", store=True
+        related="hotmart_sale_id.backend_id",
+        string="Hotmart Account",
+        store=True,
+        groups=MONEY_GROUPS,
     )
     hotmart_subscription_id = fields.Many2one(
         related="hotmart_sale_id.subscription_id",
@@ -67,19 +78,39 @@ class SaleOrder(models.Model):
         help="What the buyer paid, in the currency of the sale.",
     )
     hotmart_currency_id = fields.Many2one("res.currency", readonly=True, copy=False)
+    hotmart_expected_total = fields.Monetary(
+        string="Total Made From Hotmart",
+        currency_field="currency_id",
+        aggregator=None,
+        readonly=True,
+        copy=False,
+        groups=MONEY_GROUPS,
+        help="The total the order was made with: what the buyer paid, in company currency. "
+        "The connector invoices an order only while its total is still this.",
+    )
     hotmart_payout_currency_id = fields.Many2one(
-        related="hotmart_sale_id.payout_currency_id", string="Hotmart Payout Currency"
+        related="hotmart_sale_id.payout_currency_id",
+        string="Hotmart Payout Currency",
+        groups=MONEY_GROUPS,
     )
     hotmart_fee_amount = fields.Monetary(
-        related="hotmart_sale_id.fee_amount", currency_field="hotmart_payout_currency_id"
+        related="hotmart_sale_id.fee_amount",
+        currency_field="hotmart_payout_currency_id",
+        groups=MONEY_GROUPS,
     )
     hotmart_commission_amount = fields.Monetary(
-        related="hotmart_sale_id.commission_amount", currency_field="hotmart_payout_currency_id"
+        related="hotmart_sale_id.commission_amount",
+        currency_field="hotmart_payout_currency_id",
+        groups=MONEY_GROUPS,
     )
     hotmart_net_amount = fields.Monetary(
-        related="hotmart_sale_id.net_amount", currency_field="hotmart_payout_currency_id"
+        related="hotmart_sale_id.net_amount",
+        currency_field="hotmart_payout_currency_id",
+        groups=MONEY_GROUPS,
     )
-    hotmart_invoice_state = fields.Selection(related="hotmart_sale_id.invoice_state")
+    hotmart_invoice_state = fields.Selection(
+        related="hotmart_sale_id.invoice_state", groups=MONEY_GROUPS
+    )
     hotmart_applied_status = fields.Char(
         string="Applied Hotmart Status",
         readonly=True,
@@ -100,6 +131,25 @@ class SaleOrder(models.Model):
             "A Hotmart sale can have only one sale order.",
         ),
     ]
+
+    def write(self, vals):
+        if not self.env.su and any(name in vals for name in AMOUNT_FIELDS):
+            self._hotmart_check_amounts_editable()
+        return super().write(vals)
+
+    def _hotmart_check_amounts_editable(self):
+        """People do not change what makes a Hotmart order's total: it is what the buyer
+        paid, and what the connector invoices."""
+        received = self.filtered("hotmart_sale_id")
+        if received and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "Order %(order)s was received from Hotmart: its lines, prices, taxes and "
+                    "currency are what the buyer paid, and what the connector invoices. Change "
+                    "the sale on Hotmart, or make a new order for anything else.",
+                    order=received[0].name,
+                )
+            )
 
     def _prepare_confirmation_values(self):
         values = super()._prepare_confirmation_values()
@@ -283,19 +333,30 @@ class SaleOrder(models.Model):
                 )
 
     def _hotmart_schedule_review(self, status):
-        """Leave a to-do for the salesperson: Hotmart's status needs a person (dispute...)."""
+        """Leave a to-do for a person: Hotmart's status needs one (a dispute...)."""
+        label = self._hotmart_status_label(status)
+        summary = {
+            "PROTESTED": self.env._("Disputed on Hotmart"),
+            "PARTIALLY_REFUNDED": self.env._("Partially refunded on Hotmart"),
+        }.get(status) or self.env._("Hotmart: %(status)s", status=label)
         for order in self:
             order.activity_schedule(
                 "mail.mail_activity_data_todo",
-                user_id=order.user_id.id or self.env.uid,
-                summary=self.env._("Hotmart: %(status)s", status=status),
+                user_id=order.hotmart_backend_id._activity_user(order).id,
+                summary=summary,
                 note=self.env._(
-                    "Hotmart reports %(status)s for transaction %(transaction)s. Check the sale "
+                    "Hotmart says %(status)s for transaction %(transaction)s. Check the sale "
                     "on Hotmart and decide what to do with this order.",
-                    status=status,
+                    status=label,
                     transaction=order.hotmart_transaction,
                 ),
             )
+
+    @api.model
+    def _hotmart_status_label(self, status):
+        """A Hotmart status as people read it ("Refunded"), not its code."""
+        field = self.env["hotmart.sale"]._fields["status"]
+        return dict(field._description_selection(self.env)).get(status, status)
 
     def _hotmart_subscribe_customers(self):
         """Make each order's customer a follower, as ``action_confirm`` does, for all these

@@ -15,6 +15,7 @@ from odoo.tests.common import get_db_name
 from odoo.tools import split_every
 
 from ..hotmart.sandbox import HotmartSandbox, SandboxData, webhook_event
+from ..models.guard import committing_run
 from .common import FakeHttpMixin
 
 
@@ -137,9 +138,8 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
 
     def scheduled_run(self, env):
         backend = env["hotmart.backend"].browse(self.backend_id)
-        backend.with_context(hotmart_commit=True)._run_isolated(
-            "_receive_new_sales", origin="a concurrent run"
-        )
+        with committing_run(force=True):
+            backend._run_isolated("_receive_new_sales", origin="a concurrent run")
 
     def webhook_delivery(self, env, sale):
         backend = env["hotmart.backend"].browse(self.backend_id)
@@ -222,9 +222,8 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
             def job(env):
                 backend = env["hotmart.backend"].browse(self.backend_id)
                 for batch in split_every(10, ids):
-                    backend.with_context(hotmart_commit=True)._receive_batch(
-                        list(batch), "a parallel worker"
-                    )
+                    with committing_run(force=True):
+                        backend._receive_batch(list(batch), "a parallel worker")
                     env.cr.commit()
 
             return job
@@ -295,6 +294,7 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
             backend.write(
                 {
                     "invoice_policy": "paid",
+                    "invoice_since": "2000-01-01 00:00:00",  # the past sales too
                     "fee_account_id": expense.id,
                     "commission_account_id": expense.id,
                 }

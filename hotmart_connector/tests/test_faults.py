@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from odoo.tests import tagged
 
 from ..hotmart.sandbox import Faults, HotmartSandbox, SandboxData
+from ..models.guard import tuned_client
 from .common import HotmartCase, sell_in_reais
 
 FAULTS = {"429": 0.08, "500": 0.08, "503": 0.05, "timeout": 0.05, "broken_json": 0.06, "drop": 0.05}
@@ -21,16 +22,8 @@ class TestFaultsConverge(HotmartCase):
         cls.sandbox.start()
         cls.addClassCleanup(cls.sandbox.stop)
         # pages of 50 make many calls, so that every kind of fault is met
-        cls.env = cls.env(
-            context=dict(
-                cls.env.context,
-                hotmart_client_options={
-                    "sleep": lambda _seconds: None,
-                    "backoff": 0,
-                    "timeout": (2, 0.3),
-                    "page_size": 50,
-                },
-            )
+        cls.enterClassContext(
+            tuned_client(sleep=lambda _seconds: None, backoff=0, timeout=(2, 0.3), page_size=50)
         )
         sell_in_reais(cls.env)
         cls.backend = cls.backend.with_env(cls.env)

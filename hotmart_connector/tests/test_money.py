@@ -69,6 +69,7 @@ class HotmartMoneyCase(HotmartReceiveCase):
         cls.backend.write(
             {
                 "invoice_policy": "paid",
+                "invoice_since": "2000-01-01 00:00:00",  # the past sales too
                 "fee_account_id": cls.fee_account.id,
                 "commission_account_id": cls.commission_account.id,
             }
@@ -108,9 +109,7 @@ class HotmartMoneyCase(HotmartReceiveCase):
     def rest_says(self, sale, status):
         item = dict(sale.payload["history"])
         item["purchase"] = dict(item["purchase"], status=status)
-        self.env["hotmart.sale"].with_context(hotmart_cause="the status sync")._store_history_page(
-            self.backend, [item]
-        )
+        self.env["hotmart.sale"]._store_history_page(self.backend, [item], cause="the status sync")
 
 
 @tagged("post_install", "-at_install")
@@ -210,10 +209,10 @@ class TestInvoicePolicies(HotmartMoneyCase):
         self.assertEqual(len(sales.filtered(lambda s: s.invoice_state == "invoiced")), 3)
 
     def test_settings_are_required_only_with_a_policy(self):
-        with self.assertRaisesRegex(ValidationError, "Hotmart Balance Journal"):
-            self.backend.payment_journal_id = False
+        with self.assertRaisesRegex(ValidationError, "Hotmart Fee Account"):
+            self.backend.fee_account_id = False
         self.backend.invoice_policy = "none"
-        self.backend.payment_journal_id = False  # fine without a policy
+        self.backend.fee_account_id = False  # fine without a policy
 
     def test_create_payment_journal(self):
         journal = self.backend.payment_journal_id
@@ -282,7 +281,7 @@ class TestRefundsAndRepeats(HotmartMoneyCase):
         sale = self.sale("HP1001000000002")
         self.rest_says(sale, "PARTIALLY_REFUNDED")
         activities = sale.sale_order_id.activity_ids.filtered(
-            lambda a: a.summary == "Hotmart: partial refund"
+            lambda a: a.summary == "Partially refunded on Hotmart"
         )
         self.assertEqual(len(activities), 1)
         self.assertIn(sale.invoice_id.name, activities.note)

@@ -132,12 +132,12 @@ class TestReceiveOrders(HotmartReceiveCase):
         # a person receiving sales the mapping does not import has confirmed it
         self.sales = self.backend._fetch_sales(
             *self.window, statuses=["APPROVED", "REFUNDED", "PRINTED_BILLET"]
-        ).with_context(hotmart_confirmed=True)
+        )
 
     def test_sales_not_imported_are_received_after_a_confirmation_that_says_why(self):
         unusual = self.sales.filtered(lambda s: s.state == "not_imported")
         self.assertEqual(set(unusual.mapped("status")), {"REFUNDED", "PRINTED_BILLET"})
-        asked = self.sales.with_context(hotmart_confirmed=False).action_receive()
+        asked = self.sales.action_receive()
         self.assertEqual(asked["res_model"], "hotmart.sale.receive.confirm")
         self.assertFalse(self.sales.sale_order_id)  # nothing received before the answer
         wizard = self.env["hotmart.sale.receive.confirm"].browse(asked["res_id"])
@@ -152,7 +152,7 @@ class TestReceiveOrders(HotmartReceiveCase):
         self.assertEqual(set(self.sales.mapped("state")), {"done"})
 
     def test_each_sale_becomes_one_order_with_the_right_total(self):
-        result = self.sales.action_receive()
+        result = self.sales._receive_confirmed()
         self.assertEqual(result["params"]["type"], "success")
         totals = {sale.transaction: sale.sale_order_id.amount_total for sale in self.sales}
         self.assertEqual(
@@ -180,14 +180,14 @@ class TestReceiveOrders(HotmartReceiveCase):
         )
         self.env.company.sale_order_template_id = template
         mails_before = self.env["mail.mail"].search_count([])
-        self.sales.action_receive()
+        self.sales._receive_confirmed()
         orders = self.sales.sale_order_id
         self.assertFalse(orders.sale_order_template_id)
         self.assertIn("sale", orders.mapped("state"))
         self.assertEqual(self.env["mail.mail"].search_count([]), mails_before)
 
     def test_order_carries_hotmart_and_account_settings(self):
-        self.sales.action_receive()
+        self.sales._receive_confirmed()
         sale = self.sale("HP1001000000003")
         order = sale.sale_order_id
         self.assertEqual(order.hotmart_sale_id, sale)
@@ -234,7 +234,7 @@ class TestReceiveOrders(HotmartReceiveCase):
         self.assertEqual(by_connector.mapped("name"), ["HM/2027/0002", "HM/2026/0002"])
         # received orders too, and a later order by hand takes the next number
         with patch.object(Sequence, "next_by_code", side_effect=AssertionError("per order")):
-            self.sales.action_receive()
+            self.sales._receive_confirmed()
         names = self.sales.sale_order_id.mapped("name")
         self.assertEqual(len(set(names)), 7)
         self.assertTrue(all(name.startswith("HM/") for name in names), names)
@@ -251,7 +251,7 @@ class TestReceiveOrders(HotmartReceiveCase):
             }
         )
         with mute_logger("odoo.addons.hotmart_connector.models.bulk"):
-            result = self.sales.action_receive()
+            result = self.sales._receive_confirmed()
         self.assertEqual(result["params"]["type"], "warning")
         self.assertFalse(self.sales.sale_order_id)
         self.assertEqual(set(self.sales.mapped("state")), {"failed"})
@@ -269,7 +269,7 @@ class TestReceiveOrders(HotmartReceiveCase):
                 Order, "message_subscribe", autospec=True, return_value=True
             ) as subscribing,
         ):
-            self.sales.action_receive()
+            self.sales._receive_confirmed()
         self.assertEqual(set(self.sales.sale_order_id.mapped("name")), {"ODOO"})
         self.assertEqual(naming.call_count, 7)
         self.assertEqual(subscribing.call_count, 5)  # the confirmed ones, each alone
@@ -317,7 +317,7 @@ class TestReceiveOrders(HotmartReceiveCase):
         self.assertNotIn(partners[3], {partner for partner, _subtypes in by_connector[3]})
 
     def test_mapping_decides_the_state(self):
-        self.sales.action_receive()
+        self.sales._receive_confirmed()
         orders = {sale.transaction: sale.sale_order_id for sale in self.sales}
         self.assertEqual(orders["HP1001000000001"].state, "sale")  # APPROVED
         self.assertFalse(orders["HP1001000000001"].locked)
@@ -330,14 +330,14 @@ class TestReceiveOrders(HotmartReceiveCase):
         self.backend.status_mapping_ids.filtered(lambda m: m.hotmart_status == "APPROVED").unlink()
         sale = self.sale("HP1001000000001")
         self.assertEqual(sale.state, "not_imported")
-        sale.with_context(hotmart_confirmed=True).action_receive()
+        sale._receive_confirmed()
         self.assertEqual(sale.sale_order_id.state, "draft")
         self.assertIn("No mapping", sale.sale_order_id.message_ids[0].body)
 
     def test_receiving_twice_creates_nothing_more(self):
-        self.sales.action_receive()
+        self.sales._receive_confirmed()
         orders = self.sales.sale_order_id
-        result = self.sales.action_receive()
+        result = self.sales._receive_confirmed()
         self.assertEqual(self.sales.sale_order_id, orders)
         self.assertIn("0 received, 7 already received", result["params"]["message"])
         self.assertEqual(
@@ -350,7 +350,7 @@ class TestReceiveOrders(HotmartReceiveCase):
             self.sales[0].sale_order_id.copy({"hotmart_sale_id": self.sales[0].id})
 
     def test_customers_are_not_duplicated(self):
-        self.sales.action_receive()
+        self.sales._receive_confirmed()
         ana_first, ana_again = self.sale("HP1001000000001"), self.sale("HP1001000000005")
         self.assertEqual(ana_first.partner_id, ana_again.partner_id)  # same buyer, two sales
         ana = ana_first.partner_id
@@ -404,7 +404,7 @@ class TestReceiveOrders(HotmartReceiveCase):
         )
         if "l10n_br_ie_code" in company._fields:
             company.l10n_br_ie_code = "0623079040081"
-            self.sales.action_receive()
+            self.sales._receive_confirmed()
         else:
             # without l10n_br nobody has an IE: make this customer one
             contributor = type(self.env["res.partner"])._hotmart_is_icms_contributor
@@ -413,7 +413,7 @@ class TestReceiveOrders(HotmartReceiveCase):
                 "_hotmart_is_icms_contributor",
                 lambda partner: partner == company or contributor(partner),
             ):
-                self.sales.action_receive()
+                self.sales._receive_confirmed()
         self.assertEqual(self.sale("HP1001000000002").partner_id, company)
         self.assertEqual(
             self.sale("HP1001000000002").sale_order_id.fiscal_position_id, contributor_fp
@@ -439,9 +439,7 @@ class TestReceiveOrders(HotmartReceiveCase):
         )
         self.product.taxes_id = tax
         sale = self.sale("HP1001000000001")
-        payload = dict(sale.payload)
-        payload["history"]["purchase"]["price"]["value"] = 6.40  # 5.56 -> 6.39, 5.57 -> 6.41
-        sale.payload = payload
+        sale.amount = 6.40  # 5.56 -> 6.39, 5.57 -> 6.41
         sale.action_receive()
         order = sale.sale_order_id
         self.assertEqual(order.amount_total, 6.40)
@@ -452,7 +450,7 @@ class TestReceiveOrders(HotmartReceiveCase):
         self.assertAlmostEqual(abs(rounding.price_unit), 0.01)
 
     def test_products_are_matched_or_created(self):
-        self.sales.action_receive()
+        self.sales._receive_confirmed()
         self.assertEqual(
             self.sale("HP1001000000001").sale_order_id.order_line.product_id,
             self.product.product_variant_id,
@@ -476,7 +474,7 @@ class TestReceiveOrders(HotmartReceiveCase):
 
     def test_a_failing_sale_fails_alone_and_is_retried(self):
         self.env["res.currency.rate"].search([("currency_id", "=", self.mxn.id)]).unlink()
-        result = self.sales.action_receive()
+        result = self.sales._receive_confirmed()
         mxn_sale = self.sale("HP1001000000006")
         self.assertEqual(mxn_sale.state, "failed")
         self.assertIn("No exchange rate for MXN", mxn_sale.error)
@@ -499,9 +497,7 @@ class TestReceiveOrders(HotmartReceiveCase):
 
     def test_currency_unknown_to_odoo(self):
         sale = self.sale("HP1001000000001")
-        payload = dict(sale.payload)
-        payload["history"]["purchase"]["price"]["currency_code"] = "XYZ"
-        sale.write({"payload": payload, "currency_id": False})
+        sale.write({"currency_code": "XYZ", "currency_id": False})
         sale.action_receive()
         self.assertEqual(sale.state, "failed")
         self.assertIn("XYZ, a currency Odoo does not know", sale.error)
@@ -515,7 +511,7 @@ class TestReceiveOrders(HotmartReceiveCase):
             return real_create(orders, vals_list)
 
         with patch.object(type(self.env["sale.order"]), "create", create):
-            self.sales.action_receive()
+            self.sales._receive_confirmed()
         failed = self.sale("HP1001000000004")
         self.assertEqual(failed.state, "failed")
         self.assertIn("Odoo refused the order: a constraint said no", failed.error)
@@ -530,7 +526,7 @@ class TestReceiveOrders(HotmartReceiveCase):
         user = new_test_user(
             self.env, login="hotmart_user", groups="hotmart_connector.group_hotmart_user"
         )
-        self.sales.with_user(user).action_receive()
+        self.sales.with_user(user)._receive_confirmed()
         self.assertEqual(set(self.sales.mapped("state")), {"done"})
 
     def test_ignore_and_reset(self):

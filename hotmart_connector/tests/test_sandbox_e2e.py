@@ -138,6 +138,7 @@ class TestSandboxReceiving(HotmartCase):
         self.backend.write(
             {
                 "invoice_policy": "paid",
+                "invoice_since": "2000-01-01 00:00:00",  # the past sales too
                 "fee_account_id": expense.id,
                 "commission_account_id": expense.id,
                 # the last twenty days: dozens of sales in several currencies, in a fraction of

@@ -24,9 +24,8 @@ class TestStatusSync(HotmartReceiveCase):
 
     def hotmart_says(self, sale, status, cause="status sync", minutes_later=1):
         said_at = fields.Datetime.now() + timedelta(minutes=minutes_later)
-        sale = sale.with_context(hotmart_cause=cause)
         sale._update_from_hotmart({"status": status, "status_date": said_at})
-        sale._apply_status_to_orders()
+        sale._apply_status_to_orders(cause)
 
     def last_note(self, order):
         return order.message_ids.sorted("id")[-1].body
@@ -87,7 +86,7 @@ class TestStatusSync(HotmartReceiveCase):
         activity = order.activity_ids
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.user_id, self.salesman)
-        self.assertIn("PROTESTED", activity.summary)
+        self.assertEqual(activity.summary, "Disputed on Hotmart")  # a label, not a code
 
     def test_invoiced_order_is_not_cancelled_and_says_what_to_do(self):
         order = self.approved.sale_order_id

@@ -337,9 +337,7 @@ class TestLevelTriggeredStatus(HotmartReceiveCase):
     def rest_says(self, status, sale=None):
         """The status sync reads ``sale`` from /sales/history with ``status``."""
         item = self.history_item(sale or self.sale_1, status)
-        self.env["hotmart.sale"].with_context(hotmart_cause="the status sync")._store_history_page(
-            self.backend, [item]
-        )
+        self.env["hotmart.sale"]._store_history_page(self.backend, [item], cause="the status sync")
 
     def history_item(self, sale, status):
         item = dict(sale.payload["history"])

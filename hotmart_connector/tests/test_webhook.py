@@ -404,15 +404,15 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         create, store = Sale._create_webhook_sales, Sale._store_webhook_sale
         calls, found = [], []
 
-        def creating(sale_model, backend, events):
+        def creating(sale_model, backend, events, currencies=None):
             calls.append(len(events))
             if refuse_bulk and len(events) > 1:
                 raise ValueError("Odoo refused one of them")
-            return create(sale_model, backend, events)
+            return create(sale_model, backend, events, currencies)
 
-        def storing(sale_model, backend, event, data, sale=None):
+        def storing(sale_model, backend, event, data, sale=None, currencies=None):
             found.append(bool(sale))
-            return store(sale_model, backend, event, data, sale=sale)
+            return store(sale_model, backend, event, data, sale=sale, currencies=currencies)
 
         with (
             patch.object(Sale, "_create_webhook_sales", creating),

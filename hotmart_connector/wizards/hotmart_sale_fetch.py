@@ -4,9 +4,9 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_datetime
 
+from ..const import PAID_STATUSES
 from ..hotmart.exceptions import HotmartError
-
-PAID_STATUSES = ("APPROVED", "COMPLETE")
+from ..models.guard import as_connector, check_hotmart_role
 
 
 class HotmartSaleFetch(models.TransientModel):
@@ -63,11 +63,18 @@ class HotmartSaleFetch(models.TransientModel):
         self.ensure_one()
         if self.date_from > self.date_to:
             raise UserError(self.env._("The period ends before it starts."))
+        backend = self._checked_backend()
         statuses = self.status_mapping_ids.mapped("hotmart_status") or None
         Sale = self.env["hotmart.sale"].sudo()
         last_id_before = Sale.search([], order="id desc", limit=1).id or 0
         try:
-            sales = self.backend_id._fetch_sales(self.date_from, self.date_to, statuses)
+            # as the connector, in a clean context: nothing the caller sends steers the run
+            sales = as_connector(backend)._fetch_sales(
+                self.date_from,
+                self.date_to,
+                statuses,
+                cause=self.env._("the Fetch Sales wizard"),
+            )
         except HotmartError as error:
             raise UserError(self.backend_id._explain_connection_error(error)) from None
         new = sales.filtered(lambda sale: sale.id > last_id_before)
@@ -95,6 +102,26 @@ class HotmartSaleFetch(models.TransientModel):
             "view_mode": "form",
             "target": "new",
         }
+
+    def _checked_backend(self):
+        """The wizard's account, once the caller is shown to be a Hotmart user who may see
+        it, in one of the companies they work in."""
+        backend = self.backend_id
+        check_hotmart_role(backend, "group_hotmart_user")
+        if backend.company_id not in self.env.companies:
+            raise UserError(
+                self.env._(
+                    "Account %(name)s belongs to %(company)s: switch to that company to fetch "
+                    "its sales.",
+                    name=backend.name,
+                    company=backend.company_id.name,
+                )
+            )
+        if backend.state != "active":
+            raise UserError(self.env._("Test the connection of %(name)s first.", name=backend.name))
+        if not set(self.status_mapping_ids.backend_id.ids) <= {backend.id}:
+            raise UserError(self.env._("Choose statuses of the account's own mapping."))
+        return backend
 
     def action_receive_paid(self):
         """Receive the paid sales just fetched that wait, and show them."""

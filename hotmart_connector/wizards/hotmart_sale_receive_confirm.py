@@ -42,7 +42,23 @@ class HotmartSaleReceiveConfirm(models.TransientModel):
             )
             for (status, state), count in sorted(groups.items())
         ]
-        others = len(sales.filtered(lambda s: s.state != "not_imported"))
+        early = len(sales.filtered(lambda s: s.state == "before_since"))
+        if early == 1:
+            lines.append(
+                self.env._(
+                    "1 sale was ordered before Receive Sales Since: the scheduled runs leave it "
+                    "alone, and it is received now."
+                )
+            )
+        elif early:
+            lines.append(
+                self.env._(
+                    "%(count)s sales were ordered before Receive Sales Since: the scheduled runs "
+                    "leave them alone, and they are received now.",
+                    count=early,
+                )
+            )
+        others = len(sales.filtered(lambda s: s.state not in ("not_imported", "before_since")))
         if others:
             lines.append(
                 self.env._("%(count)s other selected sales are received as usual.", count=others)
@@ -51,4 +67,4 @@ class HotmartSaleReceiveConfirm(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        return self.sale_ids.with_context(hotmart_confirmed=True).action_receive()
+        return self.sale_ids._receive_confirmed()
