@@ -84,7 +84,11 @@ class HotmartBackend(models.Model):
         "it, the difference is booked as exchange difference.",
         copy=False,  # a copy starts without invoicing: an accountant sets it
     )
-    accounting_editable = fields.Boolean(compute="_compute_accounting_editable")
+    accounting_editable = fields.Boolean(
+        compute="_compute_accounting_editable",
+        # a new record's form takes defaults, not computed values, for its first screen
+        default=lambda self: self._is_accounting_admin(),
+    )
     invoice_journal_id = fields.Many2one(
         "account.journal",
         string="Sales Journal",
@@ -123,9 +127,16 @@ class HotmartBackend(models.Model):
 
     @api.depends_context("uid")
     def _compute_accounting_editable(self):
-        editable = self.env.su or self.env.user.has_group("account.group_account_manager")
+        editable = self._is_accounting_admin()
         for backend in self:
             backend.accounting_editable = editable
+
+    @api.model
+    def _is_accounting_admin(self):
+        user = self.env.user
+        return bool(
+            self.env.su or user._is_superuser() or user.has_group("account.group_account_manager")
+        )
 
     @api.depends("invoice_policy", "invoice_since")
     def _compute_invoice_since_count(self):

@@ -1,3 +1,4 @@
+from . import test_books
 from . import test_client
 from . import test_concurrency
 from . import test_faults
