@@ -1,7 +1,8 @@
 """Run by scripts/try.sh inside `odoo shell`: the demo account on the local Hotmart sandbox.
 
-Idempotent: it finds the account by name, points it at the sandbox, tests the connection and
-receives the sandbox's paid sales, so that the demo opens with orders in it.
+Idempotent: it finds the account by name in the admin user's company (the Brazilian producer
+of demo_company.py), points it at the sandbox, tests the connection and receives the sandbox's
+paid sales, so that the demo opens with orders in it.
 """
 # ruff: noqa: F821 (env and the environment variables come from odoo shell and try.sh)
 
@@ -12,16 +13,16 @@ from datetime import timedelta
 
 from odoo import fields
 
+NAME = "Hotmart Sandbox (demo)"
 sandbox_url = os.environ["HOTMART_SANDBOX_URL"]
-# the sandbox sells in these currencies; Odoo's demo data has a rate for each
-env["res.currency"].with_context(active_test=False).search(
-    [("name", "in", ["BRL", "USD", "EUR", "MXN", "COP", "ARS"])]
-).active = True
-brazilian = env.company.currency_id.name == "BRL"
+company = env.ref("base.user_admin").company_id
+env = env(context=dict(env.context, allowed_company_ids=company.ids))
 Backend = env["hotmart.backend"].with_context(active_test=False)
-backend = Backend.search([("name", "=", "Hotmart Sandbox (demo)")], limit=1) or Backend.create(
-    {"name": "Hotmart Sandbox (demo)", "import_since": fields.Datetime.now() - timedelta(days=60)}
-)
+# a demo account of another company (the demo was once in US dollars) stays aside
+Backend.search([("name", "=", NAME), ("company_id", "!=", company.id)]).active = False
+backend = Backend.search(
+    [("name", "=", NAME), ("company_id", "=", company.id)], limit=1
+) or Backend.create({"name": NAME, "import_since": fields.Datetime.now() - timedelta(days=60)})
 backend.write(
     {
         "active": True,
@@ -32,16 +33,20 @@ backend.write(
         "client_secret": "sandbox-client-secret",
         "basic_token": "c2FuZGJveC1jbGllbnQtaWQ6c2FuZGJveC1jbGllbnQtc2VjcmV0",
         "hottok": "sandbox-hottok",
-        # fixed rates only make sense for a company in reais; otherwise Odoo's rates apply
-        "usd_rate": 5.40 if brazilian else 0.0,
-        "eur_rate": 5.90 if brazilian else 0.0,
+        # no fixed rates: the company's rates of the day (demo_company.py) apply to all
+        "usd_rate": 0.0,
+        "eur_rate": 0.0,
     }
 )
+# what the setup writes (chatter) is in the company's language, as in the connector's own runs
+lang = backend._company_lang()
+backend = backend.with_context(lang=lang)
+origin = "pela preparação da demonstração" if lang == "pt_BR" else "the demo setup"
 backend.action_test_connection()
 env.cr.commit()
-result = backend._receive_new_sales(origin="the demo setup")
+result = backend._receive_new_sales(origin=origin)
 env.cr.commit()
-subscriptions = backend._sync_subscriptions(origin="the demo setup")
+subscriptions = backend._sync_subscriptions(origin=origin)
 env.cr.commit()
 # the sandbox posts a Hotmart webhook to Odoo whenever a sale's status is changed on it
 webhook = json.dumps(

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Odoo 18 with the connector and a demo account connected to the local Hotmart sandbox.
+# Odoo 18 with the connector and a demo account connected to the local Hotmart sandbox, for a
+# Brazilian producer: a company in reais on Odoo's Brazilian localization (l10n_br), the admin
+# user in Portuguese (Brazil) on São Paulo time.
 #   scripts/try.sh
 # Environment: PYTHON (default python3), DEMO_DB (default hotmart_demo), PORT (default 8069),
 # SANDBOX_PORT (default 18070), SANDBOX_SALES (default 200), RESET=1 to rebuild the database.
@@ -14,11 +16,15 @@ db=${DEMO_DB:-hotmart_demo}
 port=${PORT:-8069}
 sandbox_port=${SANDBOX_PORT:-18070}
 if [ "${RESET:-}" = 1 ] || ! psql -lqt 2>/dev/null | cut -d'|' -f1 | grep -qw "$db"; then
-    create_database "$db" hotmart_connector
+    create_database "$db" hotmart_connector,l10n_br
 else
     say "Updating the addon in $db"
-    odoo -d "$db" -u hotmart_connector --stop-after-init --log-level=warn
+    # installs l10n_br too in a demo database made before the demo was Brazilian
+    odoo -d "$db" -i l10n_br -u hotmart_connector --stop-after-init --log-level=warn
 fi
+
+say "Making the demo company a Brazilian producer"
+odoo shell -d "$db" --no-http --log-level=warn <"$ROOT/scripts/demo_company.py"
 
 say "Starting the local Hotmart sandbox (a development stand-in) on port $sandbox_port"
 "$PYTHON" "$ROOT/hotmart_connector/hotmart/sandbox.py" --port "$sandbox_port" \
