@@ -6,13 +6,12 @@ Plain functions taking a cursor: the pre-migration script runs them before the m
 """
 
 import logging
-from itertools import groupby
 
 from psycopg2 import IntegrityError
 from psycopg2.errors import UniqueViolation
 
 from odoo import SUPERUSER_ID, api
-from odoo.tools import SQL
+from odoo.tools import SQL, groupby
 from odoo.tools.sql import column_exists, table_exists
 
 _logger = logging.getLogger(__name__)

@@ -122,6 +122,18 @@ class HotmartBuyer:
 
 
 @dataclass
+class HotmartRecipient:
+    """Somebody else who is paid a share of a sale (a co-producer, an affiliate), as far as
+    Hotmart names them."""
+
+    source: str  # COPRODUCER, AFFILIATE, ADDON...
+    amount: Decimal  # in the settlement's currency
+    name: str = ""
+    email: str = ""
+    ucode: str = ""
+
+
+@dataclass
 class HotmartSettlement:
     """What Hotmart does with a sale's money, in the currency it pays the producer in."""
 
@@ -130,6 +142,7 @@ class HotmartSettlement:
     net: Decimal  # what Hotmart credits the producer (source PRODUCER)
     currency: str  # the payout currency
     rate: Decimal | None = None  # exchange_rate_currency_payout, sale currency -> payout
+    recipients: list = field(default_factory=list)  # HotmartRecipient of the commission
 
     @property
     def gross(self):
@@ -497,28 +510,32 @@ def parse_webhook_sale(event_name, data):
         warranty_expire_date=parse_datetime(_dig(data, "product", "warranty_date")),
         buyer=_webhook_buyer(data),
         source="webhook",
-        settlement=_settlement_or_none(data.get("commissions")),
+        settlement=_settlement_or_none(data.get("commissions"), data.get("affiliates")),
     )
 
 
-def _settlement_or_none(commissions):
+def _settlement_or_none(commissions, affiliates=None):
     """The webhook's settlement; commissions it cannot read never cost the status change."""
     try:
-        return parse_webhook_settlement(commissions)
+        return parse_webhook_settlement(commissions, affiliates)
     except HotmartBadPayloadError:
         return None
 
 
 def _settlement(shares, rate=None):
-    """A HotmartSettlement from [(source, amount, currency)], or None without any share."""
+    """A HotmartSettlement from [(source, amount, currency, who)], ``who`` the user Hotmart
+    names for the share (a dict) or None; None without any share."""
     if not shares:
         return None
     totals = {"fee": Decimal(0), "commission": Decimal(0), "net": Decimal(0)}
     currencies = {}
-    for source, amount, currency in shares:
+    recipients = []
+    for source, amount, currency, who in shares:
         kind = {FEE_SOURCE: "fee", NET_SOURCE: "net"}.get(source, "commission")
         totals[kind] += amount
         currencies.setdefault(kind, currency)
+        if kind == "commission":
+            recipients.append(_recipient(source, amount, who))
     currency = currencies.get("net") or next(iter(currencies.values()))
     if any(c and c != currency for c in currencies.values()):
         raise HotmartBadPayloadError(
@@ -526,12 +543,31 @@ def _settlement(shares, rate=None):
             + ", ".join(sorted(set(currencies.values())))
             + "."
         )
-    return HotmartSettlement(currency=currency or "BRL", rate=rate, **totals)
+    return HotmartSettlement(currency=currency or "BRL", rate=rate, recipients=recipients, **totals)
 
 
-def parse_webhook_settlement(commissions):
+def _recipient(source, amount, who):
+    who = who if isinstance(who, dict) else {}
+    return HotmartRecipient(
+        source=source,
+        amount=amount,
+        name=_text(who.get("name")),
+        email=_text(who.get("email")).lower(),
+        ucode=_text(who.get("ucode")),
+    )
+
+
+def _named_affiliates(affiliates):
+    return [
+        entry for entry in _list(affiliates) if isinstance(entry, dict) and _text(entry.get("name"))
+    ]
+
+
+def parse_webhook_settlement(commissions, affiliates=None):
     """The settlement in a purchase webhook's ``commissions`` (converted values preferred:
-    Hotmart pays Brazilian producers in reais)."""
+    Hotmart pays Brazilian producers in reais). Webhook commissions name nobody; the
+    ``affiliates`` the event names are paired with its AFFILIATE shares when there are as
+    many of each."""
     shares = []
     for entry in _list(commissions):
         if not isinstance(entry, dict) or entry.get("value") is None:
@@ -544,7 +580,14 @@ def parse_webhook_settlement(commissions):
         else:
             amount = _money(entry["value"], ("commissions", "value"))
             currency = _text(entry.get("currency_value") or entry.get("currency_code"))
-        shares.append((_text(entry.get("source")).upper(), amount, currency.upper()))
+        shares.append((_text(entry.get("source")).upper(), amount, currency.upper(), None))
+    named = _named_affiliates(affiliates)
+    affiliate_shares = [i for i, share in enumerate(shares) if share[0] == "AFFILIATE"]
+    if named and len(named) == len(affiliate_shares):
+        for index, affiliate in zip(affiliate_shares, named, strict=True):
+            source, amount, currency, _who = shares[index]
+            who = {"name": affiliate.get("name"), "ucode": affiliate.get("affiliate_code")}
+            shares[index] = (source, amount, currency, who)
     return _settlement(shares)
 
 
@@ -568,7 +611,8 @@ def _commission_items(items):
 
 
 def _commission_shares(item):
-    """[(source, amount, currency)] of one /sales/commissions item (both currency spellings)."""
+    """[(source, amount, currency, user)] of one /sales/commissions item (both currency
+    spellings)."""
     shares = []
     for entry in _list(item.get("commissions")):
         commission = entry.get("commission") if isinstance(entry, dict) else None
@@ -576,7 +620,8 @@ def _commission_shares(item):
             continue
         currency = _text(commission.get("currency_value") or commission.get("currency_code"))
         amount = _money(commission["value"], ("commission", "value"))
-        shares.append((_text(entry.get("source")).upper(), amount, currency.upper()))
+        source = _text(entry.get("source")).upper()
+        shares.append((source, amount, currency.upper(), entry.get("user")))
     return shares
 
 
@@ -642,6 +687,6 @@ def commissions_by_transaction(items):
     result = {}
     for transaction, item in _commission_items(items):
         shares = result.setdefault(transaction, {})
-        for source, amount, currency in _commission_shares(item):
+        for source, amount, currency, _who in _commission_shares(item):
             shares[source] = (amount, currency)
     return result

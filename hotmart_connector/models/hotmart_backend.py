@@ -264,7 +264,6 @@ class HotmartBackend(models.Model):
     )
     responsible_id = fields.Many2one(
         "res.users",
-        string="Responsible",
         default=lambda self: self.env.user if not self.env.user._is_superuser() else False,
         domain="[('share', '=', False)]",
         tracking=True,

@@ -10,13 +10,19 @@ from odoo.tools import format_amount, formatLang
 
 from ..const import PAID_STATUSES, REVERSING_STATUSES
 from ..hotmart.exceptions import HotmartBadPayloadError
-from ..hotmart.records import settlements_by_transaction
+from ..hotmart.records import HotmartBuyer, settlements_by_transaction
 from .bulk import REFUSALS, reason_of
 from .sale_order import QUIET
 
 _logger = logging.getLogger(__name__)
 
-SETTLEMENT_FIELDS = ("fee_amount", "commission_amount", "net_amount", "payout_currency_id")
+SETTLEMENT_FIELDS = (
+    "fee_amount",
+    "commission_amount",
+    "net_amount",
+    "payout_currency_id",
+    "commission_shares",
+)
 
 
 class HotmartSale(models.Model):
@@ -38,6 +44,12 @@ class HotmartSale(models.Model):
         currency_field="payout_currency_id",
         readonly=True,
         help="What co-producers, affiliates and add-ons receive of this sale.",
+    )
+    commission_shares = fields.Json(
+        readonly=True,
+        copy=False,
+        help="Who else is paid a share of this sale, as Hotmart names them: source, amount "
+        "(payout currency), name, e-mail and Hotmart code.",
     )
     net_amount = fields.Monetary(
         string="Net",
@@ -106,6 +118,17 @@ class HotmartSale(models.Model):
             "commission_amount": float(settlement.commission),
             "net_amount": float(settlement.net),
             "payout_currency_id": currency or False,
+            "commission_shares": [
+                {
+                    "source": share.source,
+                    "amount": float(share.amount),
+                    "name": share.name,
+                    "email": share.email,
+                    "ucode": share.ucode,
+                }
+                for share in settlement.recipients
+            ]
+            or False,
         }
 
     def _write_changes(self, values):
@@ -656,7 +679,10 @@ class HotmartSale(models.Model):
         write_offs = []
         for amount, account, partner, label in (
             (fee, backend.fee_account_id, backend._hotmart_partner(), self.env._("Hotmart fee")),
-            (commission, backend.commission_account_id, None, self.env._("Commissions")),
+            *(
+                (share, backend.commission_account_id, recipient, self.env._("Commissions"))
+                for recipient, share in self._commission_lines(commission, day)
+            ),
             (difference, exchange_account, buyer, self.env._("Exchange difference")),
         ):
             if currency.is_zero(amount):
@@ -675,6 +701,38 @@ class HotmartSale(models.Model):
             )
         journal = backend.payment_journal_id
         return self._payment_vals(invoice, journal, "inbound", net, day, write_offs)
+
+    def _commission_lines(self, commission, day):
+        """[(partner or None, amount in company currency)] of others' commissions: one line
+        per co-producer or affiliate Hotmart names, their contact matched or made as a
+        buyer's is; what nobody is named for on a line without partner. Adds up to
+        ``commission``."""
+        self.ensure_one()
+        currency = self.backend_id.company_id.currency_id
+        named = [
+            share
+            for share in (self.commission_shares or [])
+            if share.get("name") or share.get("email")
+        ]
+        if not named:
+            return [(None, commission)]
+        buyers = {
+            index: HotmartBuyer(
+                name=share.get("name") or "",
+                email=share.get("email") or "",
+                ucode=share.get("ucode") or "",
+            )
+            for index, share in enumerate(named)
+        }
+        partners, _errors = self.env["res.partner"]._hotmart_find_or_create(self.backend_id, buyers)
+        lines = []
+        for index, share in enumerate(named):
+            amount = self._payout_to_company(share.get("amount") or 0.0, day)
+            lines.append((partners.get(index), amount))
+        rest = currency.round(commission - sum(amount for _partner, amount in lines))
+        if not currency.is_zero(rest):
+            lines.append((None, rest))
+        return lines
 
     def _missing_account_message(self, label, amount):
         if label == self.env._("Exchange difference"):

@@ -331,6 +331,43 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
         self.assertFalse(commission_lines.partner_id & sales.sale_order_id.partner_id)
         self.assertEqual(self.backend._hotmart_partner(), hotmart)
 
+    def test_commission_lines_carry_the_affiliate_hotmart_names(self):
+        answer = self.commissions_answer
+
+        def naming_the_affiliate(request):
+            code, headers, body = answer(request)
+            data = json.loads(body)
+            for item in data["items"]:
+                for entry in item["commissions"]:
+                    if entry["source"] == "AFFILIATE":
+                        entry["user"] = {
+                            "name": "Parceiro Digital",
+                            "email": "parceiro@example.com",
+                            "ucode": "aff-0001",
+                        }
+            return code, headers, json.dumps(data)
+
+        self.http.remove(responses.GET, SALES_URL + "commissions")
+        self.http.add_callback(
+            responses.GET, SALES_URL + "commissions", callback=naming_the_affiliate
+        )
+        self.receive()
+        sale = self.sale("HP1001000000002")  # the one with an affiliate
+        lines = sale.payment_id.move_id.line_ids.filtered(
+            lambda line: line.account_id == self.commission_account
+        )
+        self.assertEqual(lines.partner_id.name, "Parceiro Digital")
+        self.assertEqual(lines.partner_id.email, "parceiro@example.com")
+        self.assertEqual(round(sum(lines.mapped("balance")), 2), sale.commission_amount)
+        self.assertNotEqual(lines.partner_id, sale.sale_order_id.partner_id)
+        # refunded, the mirror carries the affiliate too, and the commission account is back
+        self.rest_says(sale, "REFUNDED")
+        mirrored = sale.refund_payment_id.move_id.line_ids.filtered(
+            lambda line: line.account_id == self.commission_account
+        )
+        self.assertEqual(mirrored.partner_id, lines.partner_id)
+        self.assertEqual(self.balance(self.commission_account), 0.0)
+
     def test_activities_go_to_a_person_with_words_not_codes(self):
         self.receive()
         self.backend.user_id = False

@@ -187,6 +187,32 @@ class TestRestParsers(BaseCase):
         self.assertIsNone(parse_webhook_settlement([]))
         self.assertIsNone(parse_webhook_settlement("not a list"))
 
+    def test_commissions_name_who_else_is_paid(self):
+        item = load_fixture("sales_commissions.json")["items"][0]
+        settlement = settlements_by_transaction([item])[item["transaction"]]
+        (affiliate,) = settlement.recipients
+        self.assertEqual(
+            (affiliate.source, affiliate.amount, affiliate.name, affiliate.email),
+            ("AFFILIATE", Decimal("400.0"), "Parceiro Digital", "parceiro@example.com"),
+        )
+        # a webhook names its affiliates apart from its commissions: paired when one each
+        commissions = [
+            {"value": 50.0, "source": "MARKETPLACE", "currency_value": "BRL"},
+            {"value": 100.0, "source": "AFFILIATE", "currency_value": "BRL"},
+            {"value": 347.0, "source": "PRODUCER", "currency_value": "BRL"},
+        ]
+        named = [{"affiliate_code": "Q58388177J", "name": "Carla Afiliada"}]
+        (paired,) = parse_webhook_settlement(commissions, named).recipients
+        self.assertEqual(
+            (paired.name, paired.ucode, paired.amount),
+            ("Carla Afiliada", "Q58388177J", Decimal("100.0")),
+        )
+        # Hotmart's test postbacks send an affiliate without a name: nobody is named
+        (nobody,) = parse_webhook_settlement(
+            commissions, [{"affiliate_code": "", "name": ""}]
+        ).recipients
+        self.assertEqual(nobody.name, "")
+
     def test_what_a_sale_cannot_exist_without(self):
         item = self._history("sales_history_page1.json")["HP1001000000001"]
         for path, label in (
