@@ -7,7 +7,7 @@ from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date, split_every
+from odoo.tools import SQL, format_date, split_every
 
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import WEBHOOK_EVENTS, parse_webhook
@@ -164,12 +164,42 @@ class HotmartWebhookEvent(models.Model):
         existing = self.search(same_event, limit=1)
         if existing:
             return existing, False
-        try:
-            with self.env.cr.savepoint():
-                return self.create([values]), True
-        except errors.UniqueViolation:
-            # the same event delivered twice at once: the other delivery stored it
-            return self.search(same_event, limit=1), False
+        event = self._insert_once(backend, values)
+        if event:
+            return event, True
+        # the same event delivered twice at once: the other delivery stored it
+        return self.search(same_event, limit=1), False
+
+    @api.model
+    def _insert_once(self, backend, values):
+        """Insert the event unless this account has it already; the new event, or an empty
+        recordset. ``INSERT ... ON CONFLICT DO NOTHING``: a duplicate delivery racing this
+        one is normal traffic, and must not log the unique index's refusal as an error."""
+        now = fields.Datetime.now()
+        row = dict(
+            values,
+            company_id=backend.company_id.id,
+            state=values.get("state", "pending"),
+            received_date=now,
+            create_date=now,
+            write_date=now,
+            create_uid=self.env.uid,
+            write_uid=self.env.uid,
+        )
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO hotmart_webhook_event (%s) VALUES %s "
+                "ON CONFLICT (backend_id, event_uid) DO NOTHING RETURNING id",
+                SQL(", ").join(SQL.identifier(column) for column in row),
+                tuple(row.values()),
+            )
+        )
+        fetched = self.env.cr.fetchone()
+        if not fetched:
+            return self.browse()
+        event = self.browse(fetched[0])
+        self.env.add_to_compute(self._fields["event_label"], event)
+        return event
 
     @api.model
     def _blank_old_payloads(self, backend, limit):
