@@ -388,11 +388,12 @@ class HotmartSale(models.Model):
                 }
             )
         invoices.with_context(**QUIET).action_post()
+        recipients = self._commission_recipients()
         payments = self._hotmart_settle(
             {
                 sale: (
                     invoice_of[sale.sale_order_id],
-                    sale._settlement_payment_vals(invoice_of[sale.sale_order_id]),
+                    sale._settlement_payment_vals(invoice_of[sale.sale_order_id], recipients),
                 )
                 for sale in self
             },
@@ -647,7 +648,7 @@ class HotmartSale(models.Model):
             lines.reconcile()
         return dict(zip(sales, payments, strict=True))
 
-    def _settlement_payment_vals(self, invoice):
+    def _settlement_payment_vals(self, invoice, recipients=None):
         """What Hotmart credits for this sale, on the invoice's date: the net in the Hotmart
         journal, Hotmart's fee (with Hotmart as partner) and others' commissions written off
         to their accounts, and the difference with the invoice (the account's rate against
@@ -681,7 +682,7 @@ class HotmartSale(models.Model):
             (fee, backend.fee_account_id, backend._hotmart_partner(), self.env._("Hotmart fee")),
             *(
                 (share, backend.commission_account_id, recipient, self.env._("Commissions"))
-                for recipient, share in self._commission_lines(commission, day)
+                for recipient, share in self._commission_lines(commission, day, recipients)
             ),
             (difference, exchange_account, buyer, self.env._("Exchange difference")),
         ):
@@ -702,33 +703,53 @@ class HotmartSale(models.Model):
         journal = backend.payment_journal_id
         return self._payment_vals(invoice, journal, "inbound", net, day, write_offs)
 
-    def _commission_lines(self, commission, day):
-        """[(partner or None, amount in company currency)] of others' commissions: one line
-        per co-producer or affiliate Hotmart names, their contact matched or made as a
-        buyer's is; what nobody is named for on a line without partner. Adds up to
-        ``commission``."""
+    def _named_shares(self):
+        """The commission shares Hotmart names somebody for (a name or an e-mail)."""
         self.ensure_one()
-        currency = self.backend_id.company_id.currency_id
-        named = [
+        return [
             share
             for share in (self.commission_shares or [])
             if share.get("name") or share.get("email")
         ]
-        if not named:
-            return [(None, commission)]
-        buyers = {
-            index: HotmartBuyer(
+
+    def _commission_recipients(self):
+        """{(sale id, share index): contact} of the co-producers and affiliates Hotmart
+        names in these sales, matched or made as buyers are, in one go for the batch."""
+        people = {
+            (sale.id, index): HotmartBuyer(
                 name=share.get("name") or "",
                 email=share.get("email") or "",
                 ucode=share.get("ucode") or "",
             )
-            for index, share in enumerate(named)
+            for sale in self
+            for index, share in enumerate(sale._named_shares())
         }
-        partners, _errors = self.env["res.partner"]._hotmart_find_or_create(self.backend_id, buyers)
-        lines = []
-        for index, share in enumerate(named):
-            amount = self._payout_to_company(share.get("amount") or 0.0, day)
-            lines.append((partners.get(index), amount))
+        if not people:
+            return {}
+        backend = self.backend_id
+        backend.ensure_one()
+        partners, _errors = self.env["res.partner"]._hotmart_find_or_create(backend, people)
+        return partners
+
+    def _commission_lines(self, commission, day, recipients=None):
+        """[(partner or None, amount in company currency)] of others' commissions: one line
+        per co-producer or affiliate Hotmart names (``recipients``, from
+        ``_commission_recipients``), and what nobody is named for on a line without
+        partner. Adds up to ``commission``."""
+        self.ensure_one()
+        named = self._named_shares()
+        if not named:
+            return [(None, commission)]
+        if recipients is None:
+            recipients = self._commission_recipients()
+        currency = self.backend_id.company_id.currency_id
+        lines = [
+            (
+                recipients.get((self.id, index)),
+                self._payout_to_company(share.get("amount") or 0.0, day),
+            )
+            for index, share in enumerate(named)
+        ]
         rest = currency.round(commission - sum(amount for _partner, amount in lines))
         if not currency.is_zero(rest):
             lines.append((None, rest))
