@@ -46,6 +46,7 @@ import time
 from datetime import datetime, timedelta
 
 from benchlib import (
+    ROOT,
     api_calls,
     build_template,
     copy_template,
@@ -164,11 +165,8 @@ def measure(size, money=False, profile=None):
     from odoo import sql_db
 
     registry = open_registry(db)
-    from odoo.addons.hotmart_connector.hotmart.sandbox import (
-        DEFAULT_CLIENT_ID,
-        DEFAULT_CLIENT_SECRET,
-        PRODUCTS,
-    )
+    sys.path.insert(0, str(ROOT / "standin"))
+    from hotmart_standin import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, PRODUCTS
 
     rss_loaded = peak_rss_mb()
     sandbox, sandbox_url = start_sandbox(size)

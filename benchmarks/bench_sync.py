@@ -44,7 +44,7 @@ from benchlib import (
     start_sandbox,
 )
 
-sys.path.insert(0, str(ROOT / "hotmart_connector" / "hotmart"))
+sys.path.insert(0, str(ROOT / "standin"))
 DB = "hotmart_bench_sync"
 CHANGES = {"APPROVED": ["REFUNDED", "CHARGEBACK", "COMPLETE"], "COMPLETE": ["CHARGEBACK"]}
 
@@ -73,7 +73,7 @@ def prepare_database(sandbox_url):
     copy_template(DB)
     import base64
 
-    from sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+    from hotmart_standin import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 
     import odoo
     from odoo import sql_db
@@ -183,9 +183,9 @@ def measured_sync(sandbox_url, link=False):
 def change_statuses(sandbox_url, sales, share, seed=5):
     """Change the status of ``share`` of the sales on Hotmart (the paid ones of them);
     returns how many changed."""
-    from sandbox import SandboxData  # the sandbox's sales again: the same seed makes them
+    from hotmart_standin import StandInData  # the stand-in's sales again: the same seed makes them
 
-    data = SandboxData(sales=sales, seed=1, days=30)
+    data = StandInData(sales=sales, seed=1, days=30)
     rng = random.Random(seed)
     transactions = sorted((t, sale["status"]) for t, sale in data.sales.items())
     chosen = rng.sample(transactions, int(sales * share))
@@ -193,7 +193,7 @@ def change_statuses(sandbox_url, sales, share, seed=5):
     for transaction, status in chosen:
         if status in CHANGES:
             new_status = rng.choice(CHANGES[status])
-            sandbox_call(sandbox_url, f"/sandbox/sales/{transaction}", {"status": new_status})
+            sandbox_call(sandbox_url, f"/standin/sales/{transaction}", {"status": new_status})
             changed += 1
     return changed
 

@@ -76,11 +76,11 @@ IMPORTED = ("APPROVED", "COMPLETE")
 
 def make_deliveries(sales, phase, seed):
     """(deliveries, {transaction: last status}, event count) for one phase's own sales."""
-    sys.path.insert(0, str(ROOT / "hotmart_connector" / "hotmart"))
-    from sandbox import SandboxData, webhook_event
+    sys.path.insert(0, str(ROOT / "standin"))
+    from hotmart_standin import StandInData, webhook_event
 
     rng = random.Random(seed)
-    data = SandboxData(sales=sales, seed=seed, days=20, currencies={"BRL": 1})
+    data = StandInData(sales=sales, seed=seed, days=20, currencies={"BRL": 1})
     events, final = [], {}
     for index, sale in enumerate(data.sales.values()):
         sale = dict(sale, status="APPROVED", transaction=f"HPW{phase}{index:06d}")

@@ -119,7 +119,7 @@ def start_sandbox(sales, statuses=("APPROVED=1",), currencies=("BRL=1",)):
     process = subprocess.Popen(
         [
             sys.executable,
-            str(ROOT / "hotmart_connector" / "hotmart" / "sandbox.py"),
+            str(ROOT / "standin" / "hotmart_standin.py"),
             "--port",
             str(port),
             "--sales",
@@ -134,7 +134,7 @@ def start_sandbox(sales, statuses=("APPROVED=1",), currencies=("BRL=1",)):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(url + "/sandbox/stats", seconds=600)
+        wait_for(url + "/standin/stats", seconds=600)
     except RuntimeError:
         process.kill()
         raise
@@ -163,9 +163,9 @@ def sell_in_reais(env):
 
 def api_calls(url):
     """The calls the sandbox at ``url`` answered, its own /sandbox calls left out."""
-    with urllib.request.urlopen(url + "/sandbox/stats", timeout=10) as answer:  # noqa: S310
+    with urllib.request.urlopen(url + "/standin/stats", timeout=10) as answer:  # noqa: S310
         calls = json.load(answer)["calls"]
-    return sum(count for path, count in calls.items() if not path.startswith("/sandbox"))
+    return sum(count for path, count in calls.items() if not path.startswith("/standin"))
 
 
 def peak_rss_mb():

@@ -1,7 +1,7 @@
-"""Run by scripts/try.sh inside `odoo shell`: the demo account on the local Hotmart sandbox.
+"""Run by scripts/try.sh inside `odoo shell`: the demo account on the local Hotmart stand-in.
 
 Idempotent: it finds the account by name in the admin user's company (the Brazilian producer
-of demo_company.py), points it at the sandbox, tests the connection and receives the sandbox's
+of demo_company.py), points it at the stand-in, tests the connection and receives the stand-in's
 paid sales, so that the demo opens with orders in it.
 """
 # ruff: noqa: F821 (env and the environment variables come from odoo shell and try.sh)
@@ -14,7 +14,7 @@ from datetime import timedelta
 from odoo import fields
 
 NAME = "Hotmart Sandbox (demo)"
-sandbox_url = os.environ["HOTMART_SANDBOX_URL"]
+standin_url = os.environ["HOTMART_STANDIN_URL"]
 company = env.ref("base.user_admin").company_id
 env = env(context=dict(env.context, allowed_company_ids=company.ids))
 Backend = env["hotmart.backend"].with_context(active_test=False)
@@ -27,8 +27,8 @@ backend.write(
     {
         "active": True,
         "environment": "sandbox",
-        "api_url": sandbox_url,
-        "auth_url": sandbox_url,
+        "api_url": standin_url,
+        "auth_url": standin_url,
         "client_id": "sandbox-client-id",
         "client_secret": "sandbox-client-secret",
         "basic_token": "c2FuZGJveC1jbGllbnQtaWQ6c2FuZGJveC1jbGllbnQtc2VjcmV0",
@@ -53,17 +53,17 @@ webhook = json.dumps(
     {"url": f"http://127.0.0.1:{os.environ['HOTMART_ODOO_PORT']}/hotmart/webhook/{backend.id}"}
 ).encode()
 urllib.request.urlopen(  # noqa: S310 (the local sandbox)
-    urllib.request.Request(f"{sandbox_url}/sandbox/webhook", data=webhook, method="POST"),
+    urllib.request.Request(f"{standin_url}/standin/webhook", data=webhook, method="POST"),
     timeout=10,
 )
 paid = env["hotmart.sale"].search(
     [("backend_id", "=", backend.id), ("status", "=", "APPROVED")], limit=1
 )
 print(
-    f"Demo account '{backend.name}' is {backend.state} on {sandbox_url}: "
+    f"Demo account '{backend.name}' is {backend.state} on {standin_url}: "
     f"{backend.sale_count} sales, {result['received']} orders received, "
     f"{subscriptions['processed']} subscriptions.\n"
     f"To refund {paid.transaction} on 'Hotmart' and watch its order {paid.sale_order_id.name} "
-    f"cancel by webhook:\n  curl -X POST {sandbox_url}/sandbox/sales/{paid.transaction} "
+    f"cancel by webhook:\n  curl -X POST {standin_url}/standin/sales/{paid.transaction} "
     """-d '{"status": "REFUNDED"}'"""
 )

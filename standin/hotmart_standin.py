@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A local Hotmart sandbox: a DEVELOPMENT STAND-IN for Hotmart's API, not Hotmart.
+"""The local Hotmart stand-in: a DEVELOPMENT TOOL that answers like Hotmart's API, not Hotmart.
 
 It answers on loopback like Hotmart does for the calls the connector makes (OAuth token,
 sales history, sales users, price details, commissions, products, subscriptions and
@@ -8,9 +8,9 @@ their charges), with generated but realistic sales
 status), cursor pages, rate-limit headers and optional, seeded fault injection. The try-it
 command, the end-to-end tests and the benchmarks run against it. Standard library only.
 
-    python3 hotmart_connector/hotmart/sandbox.py --port 18070 --sales 200
+    python3 standin/hotmart_standin.py --port 18070 --sales 200
 
-Every answer carries ``X-Hotmart-Sandbox: development stand-in``.
+Every answer carries ``X-Hotmart-Stand-In: development stand-in``.
 """
 
 import argparse
@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-BANNER = "Hotmart sandbox (development stand-in, not Hotmart)"
+BANNER = "Hotmart stand-in (development tool, not Hotmart)"
 DEFAULT_CLIENT_ID = "sandbox-client-id"
 DEFAULT_CLIENT_SECRET = "sandbox-client-secret"
 DEFAULT_HOTTOK = "sandbox-hottok"
@@ -150,8 +150,8 @@ def epoch_ms(moment):
     return int(moment.timestamp() * 1000)
 
 
-class SandboxData:
-    """The sales the sandbox serves, generated once from a seed."""
+class StandInData:
+    """The sales the stand-in serves, generated once from a seed."""
 
     def __init__(self, sales=200, seed=7, days=60, now=None, statuses=None, currencies=None):
         self.rng = random.Random(seed)
@@ -769,8 +769,8 @@ class Faults:
         return None
 
 
-class HotmartSandbox:
-    """The sandbox server; ``start()`` serves in a thread, ``url`` is its base URL."""
+class HotmartStandIn:
+    """The stand-in server; ``start()`` serves in a thread, ``url`` is its base URL."""
 
     def __init__(
         self,
@@ -786,7 +786,7 @@ class HotmartSandbox:
         webhook_url=None,
         hottok=DEFAULT_HOTTOK,
     ):
-        self.data = data or SandboxData()
+        self.data = data or StandInData()
         self.client_id = client_id
         self.client_secret = client_secret
         self.token_lifetime = token_lifetime
@@ -814,7 +814,7 @@ class HotmartSandbox:
         return base64.b64encode(raw).decode()
 
     def account_values(self):
-        """The settings of a Hotmart account connected to this sandbox."""
+        """The settings of a Hotmart account connected to this stand-in."""
         return {
             "api_url": self.url,
             "auth_url": self.url,
@@ -877,23 +877,23 @@ class HotmartSandbox:
         sandbox = self
 
         class Handler(BaseHTTPRequestHandler):
-            server_version = "HotmartSandbox/1.0"
+            server_version = "HotmartStandIn/1.0"
 
             def log_message(self, format, *args):  # noqa: A002 (BaseHTTPRequestHandler's name)
                 if not sandbox.quiet:
                     # the token request's query string carries the secret: log the path only
-                    sys.stderr.write(f"sandbox: {self.command} {urlsplit(self.path).path}\n")
+                    sys.stderr.write(f"standin: {self.command} {urlsplit(self.path).path}\n")
 
             def do_POST(self):
                 url = urlsplit(self.path)
                 sandbox.count(url.path)
                 if url.path == "/security/oauth/token":
                     return self.token(parse_qs(url.query))
-                if url.path.startswith("/sandbox/sales/"):
+                if url.path.startswith("/standin/sales/"):
                     return self.change_sale(url.path.rsplit("/", 1)[-1])
-                if url.path.startswith("/sandbox/subscriptions/"):
+                if url.path.startswith("/standin/subscriptions/"):
                     return self.change_subscription(url.path.rsplit("/", 1)[-1])
-                if url.path == "/sandbox/webhook":
+                if url.path == "/standin/webhook":
                     return self.configure_webhook()
                 return self.reply(404, {"error": "not_found"})
 
@@ -901,7 +901,7 @@ class HotmartSandbox:
                 url = urlsplit(self.path)
                 sandbox.count(url.path)
                 params = {k: v[0] for k, v in parse_qs(url.query).items()}
-                if url.path == "/sandbox/stats":
+                if url.path == "/standin/stats":
                     return self.reply(
                         200, {"calls": dict(sandbox.calls), "sales": len(sandbox.data.sales)}
                     )
@@ -1071,7 +1071,7 @@ class HotmartSandbox:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
-                self.send_header("X-Hotmart-Sandbox", "development stand-in")
+                self.send_header("X-Hotmart-Stand-In", "development stand-in")
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
                 self.end_headers()
@@ -1119,10 +1119,10 @@ def main(argv=None):
     def weights(items):
         return {k: float(v) for k, v in (item.split("=", 1) for item in items)} or None
 
-    sandbox = HotmartSandbox(
+    sandbox = HotmartStandIn(
         args.host,
         args.port,
-        SandboxData(
+        StandInData(
             args.sales,
             args.seed,
             args.days,

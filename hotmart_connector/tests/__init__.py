@@ -9,7 +9,7 @@ from . import test_money
 from . import test_read_ahead
 from . import test_receive
 from . import test_records
-from . import test_sandbox_e2e
+from . import test_standin_e2e
 from . import test_secret_logs
 from . import test_status_sync
 from . import test_subscriptions

@@ -14,9 +14,9 @@ from odoo.tests import BaseCase, tagged
 from odoo.tests.common import get_db_name
 from odoo.tools import split_every
 
-from ..hotmart.sandbox import HotmartSandbox, SandboxData, webhook_event
 from ..models.guard import committing_run
 from .common import FakeHttpMixin
+from .standin import HotmartStandIn, StandInData, webhook_event
 
 
 @tagged("post_install", "-at_install")
@@ -25,10 +25,10 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
         super().setUp()
         self.registry = Registry(get_db_name())
         currency = self.run_in_cursor(lambda env: env.company.currency_id.name)
-        data = SandboxData(
+        data = StandInData(
             sales=150, seed=31, statuses={"APPROVED": 3, "COMPLETE": 1}, currencies={currency: 1}
         )
-        self.sandbox = HotmartSandbox(data=data).start()
+        self.sandbox = HotmartStandIn(data=data).start()
         self.addCleanup(self.sandbox.stop)
         self.templates_before = self.run_in_cursor(
             lambda env: env["product.template"].with_context(active_test=False).search([]).ids

@@ -4,9 +4,9 @@ from datetime import datetime, timedelta
 
 from odoo.tests import tagged
 
-from ..hotmart.sandbox import Faults, HotmartSandbox, SandboxData
 from ..models.guard import tuned_client
 from .common import HotmartCase, sell_in_reais
+from .standin import Faults, HotmartStandIn, StandInData
 
 FAULTS = {"429": 0.08, "500": 0.08, "503": 0.05, "timeout": 0.05, "broken_json": 0.06, "drop": 0.05}
 IMPORTED = {"APPROVED", "COMPLETE", "PROTESTED", "PARTIALLY_REFUNDED"}
@@ -17,8 +17,8 @@ class TestFaultsConverge(HotmartCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        data = SandboxData(sales=260, seed=21, currencies={"BRL": 1})
-        cls.sandbox = HotmartSandbox(data=data, faults=Faults(FAULTS, seed=8, slow_seconds=0.6))
+        data = StandInData(sales=260, seed=21, currencies={"BRL": 1})
+        cls.sandbox = HotmartStandIn(data=data, faults=Faults(FAULTS, seed=8, slow_seconds=0.6))
         cls.sandbox.start()
         cls.addClassCleanup(cls.sandbox.stop)
         # pages of 50 make many calls, so that every kind of fault is met

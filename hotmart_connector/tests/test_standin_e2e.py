@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 from odoo.tests import tagged
 
 from ..hotmart.records import buyers_by_transaction, parse_history_item
-from ..hotmart.sandbox import Faults, HotmartSandbox, SandboxData
 from .common import HotmartCase, sell_in_reais
+from .standin import Faults, HotmartStandIn, StandInData
 
 
 @tagged("post_install", "-at_install")
@@ -14,7 +14,7 @@ class TestSandboxEndToEnd(HotmartCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sandbox = HotmartSandbox(data=SandboxData(sales=1300, seed=3)).start()
+        cls.sandbox = HotmartStandIn(data=StandInData(sales=1300, seed=3)).start()
         cls.addClassCleanup(cls.sandbox.stop)
         cls.backend.write(cls.sandbox.account_values())
         cls.window = (datetime.now(timezone.utc) - timedelta(days=61), datetime.now(timezone.utc))
@@ -68,7 +68,7 @@ class TestSandboxReceiving(HotmartCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sandbox = HotmartSandbox(data=SandboxData(sales=400, seed=9)).start()
+        cls.sandbox = HotmartStandIn(data=StandInData(sales=400, seed=9)).start()
         cls.addClassCleanup(cls.sandbox.stop)
         sell_in_reais(cls.env)
         for code, rate in (("MXN", 3.4), ("COP", 780.0)):

@@ -2,16 +2,16 @@
 
 from odoo.tests import HttpCase, tagged
 
-from ..hotmart.sandbox import HotmartSandbox, SandboxData
 from .common import FakeHttpMixin, sell_in_reais
+from .standin import HotmartStandIn, StandInData
 
 
 @tagged("post_install", "-at_install")
 class TestMainPathTour(FakeHttpMixin, HttpCase):
     def test_account_fetch_receive_and_order(self):
         sell_in_reais(self.env)
-        data = SandboxData(sales=24, seed=5, days=5, currencies={"BRL": 1})
-        sandbox = HotmartSandbox(data=data).start()
+        data = StandInData(sales=24, seed=5, days=5, currencies={"BRL": 1})
+        sandbox = HotmartStandIn(data=data).start()
         self.addCleanup(sandbox.stop)
         backend = self.env["hotmart.backend"].create(
             {

@@ -6,8 +6,8 @@ from psycopg2 import errors
 
 from odoo.tests import HttpCase, tagged
 
-from ..hotmart.sandbox import HotmartSandbox, SandboxData, webhook_event
 from .common import FakeHttpMixin, load_fixture, sell_in_reais
+from .standin import HotmartStandIn, StandInData, webhook_event
 
 HOTTOK = "hottok-0123456789"
 
@@ -63,7 +63,7 @@ class TestWebhook(FakeHttpMixin, HttpCase):
     def sandbox_events(self, count, seed=11):
         """An approval for each of ``count`` sandbox sales, then a later refund or completion
         for every other one: (payloads, {transaction: final status})."""
-        data = SandboxData(sales=count, seed=seed, days=20, currencies={"BRL": 1})
+        data = StandInData(sales=count, seed=seed, days=20, currencies={"BRL": 1})
         payloads, final = [], {}
         for index, sale in enumerate(data.sales.values()):
             sale = dict(sale, status="APPROVED", transaction=f"HPB{seed}{index:05d}")
@@ -525,7 +525,7 @@ class TestWebhookFromSandbox(FakeHttpMixin, HttpCase):
 
     def test_refund_on_hotmart_cancels_the_order(self):
         sell_in_reais(self.env)
-        sandbox = HotmartSandbox(data=SandboxData(sales=30, seed=4, currencies={"BRL": 1})).start()
+        sandbox = HotmartStandIn(data=StandInData(sales=30, seed=4, currencies={"BRL": 1})).start()
         self.addCleanup(sandbox.stop)
         backend = self.env["hotmart.backend"].create(
             {
@@ -545,7 +545,7 @@ class TestWebhookFromSandbox(FakeHttpMixin, HttpCase):
         sandbox.webhook_url = f"{self.base_url()}/hotmart/webhook/{backend.id}"
 
         answer = self.opener.post(
-            f"{sandbox.url}/sandbox/sales/{sale.transaction}",
+            f"{sandbox.url}/standin/sales/{sale.transaction}",
             json={"status": "REFUNDED"},
             timeout=30,
         ).json()
@@ -559,8 +559,8 @@ class TestWebhookFromSandbox(FakeHttpMixin, HttpCase):
         """A cancellation, a plan switch and a new charge date, each sent by the sandbox as a
         real postback, change the subscription the daily sync stored."""
         sell_in_reais(self.env)
-        data = SandboxData(sales=60, seed=4, currencies={"BRL": 1})
-        sandbox = HotmartSandbox(data=data).start()
+        data = StandInData(sales=60, seed=4, currencies={"BRL": 1})
+        sandbox = HotmartStandIn(data=data).start()
         self.addCleanup(sandbox.stop)
         backend = self.env["hotmart.backend"].create(
             {"name": "Sandbox", **sandbox.account_values(), "hottok": "sandbox-hottok"}
@@ -573,7 +573,7 @@ class TestWebhookFromSandbox(FakeHttpMixin, HttpCase):
         Subscription = self.env["hotmart.subscription"]
 
         def change(code, **body):
-            url = f"{sandbox.url}/sandbox/subscriptions/{code}"
+            url = f"{sandbox.url}/standin/subscriptions/{code}"
             answer = self.opener.post(url, json=body, timeout=30).json()
             self.assertEqual(answer.get("webhook_status"), 200, answer)
             self.env["hotmart.webhook.event"]._cron_process_webhooks()
