@@ -1,7 +1,10 @@
-"""Packages hotmart_connector as an Odoo addon distribution (odoo-addon-hotmart_connector).
+"""Packages hotmart_connector and its glue and bridge addons as one Odoo addon distribution
+(odoo-addon-hotmart_connector).
 
-It installs the addon as ``odoo.addons.hotmart_connector``, the way the OCA packages addons, so
-an Odoo 18 installed with pip finds it without an addons path.
+It installs each addon of the repository's root (a folder with a ``__manifest__.py``) as
+``odoo.addons.<addon>``, the way the OCA packages addons, so an Odoo 18 installed with pip
+finds them without an addons path. Development tools at the root (``standin/``, ``scripts/``,
+``benchmarks/``) are not shipped.
 """
 
 import ast
@@ -11,6 +14,8 @@ from setuptools import find_packages, setup
 
 ADDON = "hotmart_connector"
 HERE = Path(__file__).parent
+# the app, and the glue and bridge addons beside it
+ADDONS = sorted(path.parent.name for path in HERE.glob("*/__manifest__.py"))
 MANIFEST = ast.literal_eval((HERE / ADDON / "__manifest__.py").read_text())
 ODOO_SERIES = ".".join(MANIFEST["version"].split(".")[:2])
 MAJOR = int(ODOO_SERIES.split(".")[0])
@@ -25,11 +30,15 @@ setup(
     url=MANIFEST["website"],
     license=MANIFEST["license"],
     python_requires=">=3.10",
-    packages=[f"odoo.addons.{ADDON}"]
-    + [f"odoo.addons.{ADDON}.{pkg}" for pkg in find_packages(ADDON)],
-    package_dir={f"odoo.addons.{ADDON}": ADDON},
+    packages=[
+        package
+        for addon in ADDONS
+        for package in [f"odoo.addons.{addon}"]
+        + [f"odoo.addons.{addon}.{pkg}" for pkg in find_packages(addon)]
+    ],
+    package_dir={f"odoo.addons.{addon}": addon for addon in ADDONS},
     include_package_data=True,
-    package_data={f"odoo.addons.{ADDON}": ["**/*"]},
+    package_data={f"odoo.addons.{addon}": ["**/*"] for addon in ADDONS},
     install_requires=[
         f"odoo>={ODOO_SERIES}a,<{MAJOR}.1dev",
         "requests>=2.31",

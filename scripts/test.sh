@@ -20,17 +20,20 @@ fi
 say "Checking the Odoo installer (scripts/tests)"
 "$PYTHON" -m pytest "$ROOT/scripts/tests" -p no:odoo -p no:cacheprovider -q
 
-# The suite runs twice: on plain Odoo, and with the Brazilian localisation (l10n_br), whose
-# fields (CPF/CNPJ identification type, street number, IE) the connector fills when present.
+# The suite runs twice: on plain Odoo, and with the Brazilian localisation (l10n_br), which
+# installs the glue addon hotmart_connector_l10n_br (CPF/CNPJ identification type, street
+# number, IE) on its own; its tests run there too.
 db=${TEST_DB:-hotmart_test}
 cd "$ROOT"
 export HOTMART_REQUIRE_ODOO_TESTS=1
 status=0
-for target in "$db:hotmart_connector" "${db}_br:hotmart_connector,l10n_br"; do
-    name=${target%%:*}
-    create_database "$name" "${target#*:}" --without-demo=all
-    say "Running the suite on $name (${target#*:})"
-    "$PYTHON" -m pytest hotmart_connector \
+for target in "$db|hotmart_connector|hotmart_connector" \
+    "${db}_br|hotmart_connector,l10n_br|hotmart_connector hotmart_connector_l10n_br"; do
+    IFS='|' read -r name modules suites <<<"$target"
+    create_database "$name" "$modules" --without-demo=all
+    say "Running the suite on $name ($modules)"
+    # shellcheck disable=SC2086 # the suites are folder names, one word each
+    "$PYTHON" -m pytest $suites \
         --odoo-database="$name" --odoo-addons-path="$(addons_path)" --odoo-http \
         --odoo-log-level=warn -p no:cacheprovider "$@" || status=$?
 done

@@ -115,10 +115,24 @@ class ResPartner(models.Model):
         return res
 
     def _hotmart_is_icms_contributor(self):
-        """True for a customer with a state registration (IE, a field of l10n_br)."""
+        """Whether this customer is an ICMS contributor (has a state registration, IE).
+        Hook: the core knows no IE; hotmart_connector_l10n_br reads l10n_br's."""
         self.ensure_one()
-        commercial = self.commercial_partner_id
-        return bool("l10n_br_ie_code" in commercial._fields and commercial.l10n_br_ie_code)
+        return False
+
+    @api.model
+    def _hotmart_street_values(self, address, country):
+        """The street fields of a new buyer's contact. Hook: hotmart_connector_l10n_br
+        fills l10n_br's street name, number and complement for Brazilian addresses."""
+        parts = ", ".join(filter(None, (address.street, address.number)))
+        return {"street": " - ".join(filter(None, (parts, address.complement))) or False}
+
+    @api.model
+    def _hotmart_document_values(self, kind, digits):
+        """The fields a new buyer's contact gets from a valid document (``kind`` CPF or CNPJ,
+        ``digits`` without punctuation). Hook: hotmart_connector_l10n_br adds l10n_br's
+        identification type."""
+        return {"vat": DOCUMENTS[kind].format(digits)}
 
     @api.model
     def _hotmart_match(self, backend, buyers_by_key):
@@ -174,7 +188,6 @@ class _BuyerMatcher:
         self.claimed = set()
         self._countries = None
         self._states = {}
-        self.has_l10n_br = "l10n_latam_identification_type_id" in self.Partner._fields
 
     @staticmethod
     def staff_partner_ids(env):
@@ -296,22 +309,8 @@ class _BuyerMatcher:
             "company_id": False,
         }
         if digits:
-            values["vat"] = DOCUMENTS[kind].format(digits)
-        street = address.street
-        if "street_name" in self.Partner._fields and country.code == "BR":
-            # l10n_br's address: street name, number and complement in their own fields
-            values.update(
-                street_name=street or False,
-                street_number=address.number or False,
-                street_number2=address.complement or False,
-            )
-        else:
-            parts = ", ".join(filter(None, (street, address.number)))
-            values["street"] = " - ".join(filter(None, (parts, address.complement))) or False
-        if self.has_l10n_br and digits:
-            id_type = self.env.ref(f"l10n_br.{kind.lower()}", raise_if_not_found=False)
-            if id_type:
-                values["l10n_latam_identification_type_id"] = id_type.id
+            values.update(self.Partner._hotmart_document_values(kind, digits))
+        values.update(self.Partner._hotmart_street_values(address, country))
         return values
 
     def country(self, address, has_brazilian_document):
