@@ -6,8 +6,10 @@ PAID_STATUSES = ("APPROVED", "COMPLETE")
 # Statuses that take back an invoiced sale's money: a credit note and the settlement reversed.
 REVERSING_STATUSES = ("REFUNDED", "CHARGEBACK")
 
-# How far along its life a sale is. Old news never moves a sale back to an earlier stage
-# (docs/architecture.md, "Old news never wins"); statuses of one stage may follow each other.
+# How far along its life a sale is. Old news never moves a sale back to an earlier stage,
+# and Hotmart's sales history moves a status a webhook said only to a later stage
+# (docs/architecture.md, "Old news never wins"). A dispute, the guarantee's end and a partial
+# refund may follow each other: one stage.
 STATUS_STAGES = {
     "STARTED": 0,
     "WAITING_PAYMENT": 0,
@@ -18,12 +20,12 @@ STATUS_STAGES = {
     "OVERDUE": 0,
     "APPROVED": 1,
     "PROTESTED": 2,
-    "COMPLETE": 3,
-    "PARTIALLY_REFUNDED": 3,
-    "REFUNDED": 4,
-    "CHARGEBACK": 4,
-    "CANCELLED": 4,
-    "EXPIRED": 4,
-    "NO_FUNDS": 4,
-    "BLOCKED": 4,
+    "COMPLETE": 2,
+    "PARTIALLY_REFUNDED": 2,
+    "REFUNDED": 3,
+    "CHARGEBACK": 3,
+    "CANCELLED": 3,
+    "EXPIRED": 3,
+    "NO_FUNDS": 3,
+    "BLOCKED": 3,
 }

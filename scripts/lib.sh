@@ -174,13 +174,14 @@ install_python_requirements() {
         die "pip could not install the requirements."
 }
 
-# Odoo's own addons path with this repository in front.
+# Odoo's own addons path with this repository in front (its addons, and the test addons
+# that only the test databases install).
 addons_path() {
     "$PYTHON" - "$ROOT" <<'PY'
 import sys
 from odoo.tools import config
 config.parse_config([])
-print(",".join([sys.argv[1], config["addons_path"]]))
+print(",".join([sys.argv[1], sys.argv[1] + "/test_addons", config["addons_path"]]))
 PY
 }
 

@@ -27,7 +27,9 @@ db=${TEST_DB:-hotmart_test}
 cd "$ROOT"
 export HOTMART_REQUIRE_ODOO_TESTS=1
 status=0
-for target in "$db|hotmart_connector|hotmart_connector" \
+# The first database also has a test addon that extends the order mapper as a bridge would.
+for target in \
+    "$db|hotmart_connector,hotmart_connector_test_bridge|hotmart_connector test_addons" \
     "${db}_br|hotmart_connector,l10n_br|hotmart_connector hotmart_connector_l10n_br"; do
     IFS='|' read -r name modules suites <<<"$target"
     create_database "$name" "$modules" --without-demo=all

@@ -5,7 +5,7 @@ from decimal import Decimal
 from psycopg2 import errors
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 
 from ..const import STATUS_STAGES
 from ..hotmart.exceptions import HotmartBadPayloadError
@@ -411,13 +411,12 @@ class HotmartSale(models.Model):
         values.pop("status_source", None)
         status = values.pop("status", None)
         if status and not self._is_older_news(status, said_at):
-            values["status_source"] = "webhook" if said_at else "rest"
             if said_at:
-                values["status_date"] = said_at
-            else:
-                values["status_read_date"] = fields.Datetime.now()
+                values.update(status_date=said_at, status_source="webhook")
             if status != self.status:
                 values["status"] = status
+                if not said_at:
+                    values.update(status_source="rest", status_read_date=fields.Datetime.now())
         if self._payload_expired(values.get("status", self.status)):
             values.pop("payload", None)  # its retention is over: never store it again
         self._write_changes(values)
@@ -427,22 +426,22 @@ class HotmartSale(models.Model):
         history when None) is older than what the sale knows (docs/architecture.md):
 
         - a webhook older than the newest one applied is old news;
-        - a webhook created before the history was read never moves a sale back to an
-          earlier stage than the history said (an old approval processed again after the
-          sync read REFUNDED); one created after it is news;
-        - a history read never moves a sale back to an earlier stage than a webhook said
-          (the history may lag behind the webhooks, so it never makes a webhook look old).
+        - a webhook created before the history last changed the status never moves the sale
+          back to an earlier stage (an old approval processed again after the sync read
+          REFUNDED); one created after it is news;
+        - the history moves a status a webhook said only to a later stage: it may lag
+          behind the webhooks, so it never makes a webhook look old.
         """
         self.ensure_one()
-        if not self.status:
-            return False
-        going_back = STATUS_STAGES.get(status, 0) < STATUS_STAGES.get(self.status, 0)
-        if not said_at:
-            return going_back and self.status_source == "webhook"
-        if self.status_date and said_at < self.status_date:
+        if said_at and self.status_date and said_at < self.status_date:
             return True
+        if not self.status or status == self.status:
+            return False
+        new_stage, stage = STATUS_STAGES.get(status, 0), STATUS_STAGES.get(self.status, 0)
+        if not said_at:
+            return self.status_source == "webhook" and new_stage <= stage
         return bool(
-            going_back
+            new_stage < stage
             and self.status_source == "rest"
             and self.status_read_date
             and said_at < self.status_read_date
@@ -711,38 +710,8 @@ class HotmartSale(models.Model):
 
     def _receive_for_backend(self, backend, origin):
         backend = backend.with_company(backend.company_id)
-        failed = {}
-        records = {}
-        for sale in self:
-            try:
-                records[sale] = sale._to_record()
-            except HotmartBadPayloadError as error:
-                failed[sale] = error.message
-        partners, partner_errors = self.env["res.partner"]._hotmart_find_or_create(
-            backend, {sale: record.buyer for sale, record in records.items()}
-        )
-        products, product_errors = self.env["product.template"]._hotmart_find_or_create(
-            backend, list(records.values())
-        )
-        first_rate_days = backend._first_rate_days(self.currency_id)
         mapping = backend._status_mapping()
-        vals_by_sale = {}
-        for sale, record in records.items():
-            reason = partner_errors.get(sale) or product_errors.get(record.product_id)
-            if reason:
-                failed[sale] = reason
-                continue
-            try:
-                vals_by_sale[sale] = sale._prepare_order_values(
-                    backend,
-                    record,
-                    partners[sale],
-                    products[record.product_id],
-                    first_rate_days,
-                    mapping,
-                )
-            except (UserError, ValidationError) as error:
-                failed[sale] = error.args[0]
+        vals_by_sale, failed = self.env["hotmart.order.mapper"]._prepare_orders(backend, self)
         orders, order_errors = self.env["sale.order"]._hotmart_create_orders(vals_by_sale)
         failed.update(order_errors)
         for sale, order in orders.items():
@@ -753,62 +722,6 @@ class HotmartSale(models.Model):
             _logger.info("Hotmart sale %s not received: %s", sale.transaction, reason)
             sale.write({"state": "failed", "error": reason})
         return received, self.browse([sale.id for sale in failed])
-
-    def _prepare_order_values(self, backend, record, partner, product, first_rate_days, mapping):
-        """The order of this sale; ``first_rate_days`` and ``mapping`` (the account's
-        ``_first_rate_days`` and ``_status_mapping``) are looked up once for a batch."""
-        self.ensure_one()
-        amount = backend._convert_to_company_currency(
-            record.amount, self.currency_id, record.currency, record.order_date, first_rate_days
-        )
-        fiscal_position = backend._fiscal_position_for(partner)
-        price_unit, rounding = self.env["sale.order"]._hotmart_price_unit(
-            product, amount, fiscal_position, backend.company_id, partner
-        )
-        values = {
-            "partner_id": partner.id,
-            "company_id": backend.company_id.id,
-            "date_order": _naive_utc(record.order_date) or fields.Datetime.now(),
-            "client_order_ref": record.transaction,
-            "origin": f"Hotmart {record.transaction}",
-            "hotmart_sale_id": self.id,
-            # level-triggered status: applied now if it maps, tried again by every sync if not
-            **self._status_bookkeeping(mapping),
-            "hotmart_amount": float(record.amount),
-            "hotmart_currency_id": self.currency_id.id,
-            "hotmart_expected_total": amount,
-            "fiscal_position_id": fiscal_position.id,
-            "pricelist_id": False,
-            "order_line": [
-                fields.Command.create(
-                    {
-                        "product_id": product.id,
-                        "name": record.product_name or product.display_name,
-                        "product_uom_qty": 1,
-                        "price_unit": price_unit,
-                    }
-                )
-            ],
-        }
-        if rounding:
-            values["order_line"].append(
-                fields.Command.create(
-                    {
-                        "product_id": product.id,
-                        "name": self.env._("Rounding to the amount paid on Hotmart"),
-                        "product_uom_qty": 1,
-                        "price_unit": rounding,
-                        "tax_id": [fields.Command.clear()],
-                    }
-                )
-            )
-        if backend.team_id:
-            values["team_id"] = backend.team_id.id
-        values["user_id"] = backend.user_id.id or False
-        # no quotation template: its e-mail would go to the buyer when the order is confirmed
-        if "sale_order_template_id" in self.env["sale.order"]._fields:
-            values["sale_order_template_id"] = False
-        return values
 
     def _status_bookkeeping(self, mapping):
         """A new order's applied (mapped) or refused (unmapped) Hotmart status, by the
