@@ -569,6 +569,7 @@ def parse_webhook_settlement(commissions, affiliates=None):
     ``affiliates`` the event names are paired with its AFFILIATE shares when there are as
     many of each."""
     shares = []
+    rate = None
     for entry in _list(commissions):
         if not isinstance(entry, dict) or entry.get("value") is None:
             continue
@@ -577,6 +578,7 @@ def parse_webhook_settlement(commissions, affiliates=None):
             path = ("commissions", "currency_conversion", "converted_value")
             amount = _money(conversion["converted_value"], path)
             currency = _text(conversion.get("converted_to_currency"))
+            rate = rate or _optional_money(conversion, "conversion_rate")
         else:
             amount = _money(entry["value"], ("commissions", "value"))
             currency = _text(entry.get("currency_value") or entry.get("currency_code"))
@@ -588,7 +590,7 @@ def parse_webhook_settlement(commissions, affiliates=None):
             source, amount, currency, _who = shares[index]
             who = {"name": affiliate.get("name"), "ucode": affiliate.get("affiliate_code")}
             shares[index] = (source, amount, currency, who)
-    return _settlement(shares)
+    return _settlement(shares, rate)
 
 
 def settlements_by_transaction(items):

@@ -2,12 +2,15 @@
 
 import logging
 
+import pytz
 from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
 from odoo.tools import split_every
+
+from odoo.addons.base.models.res_partner import _tz_get
 
 from ..const import PAID_STATUSES, REVERSING_STATUSES
 from .guard import in_test, refuse_unless
@@ -25,8 +28,15 @@ POLICY_SETTINGS = (
     "fee_account_id",
     "commission_account_id",
 )
-# Where the money goes: Accounting administrators only, checked on the server.
+# What decides the amounts, taxes and accounts the connector books: Accounting
+# administrators only, checked on the server.
 ACCOUNTING_FIELDS = (
+    "usd_rate",
+    "eur_rate",
+    "fiscal_position_id",
+    "use_contributor_fiscal_position",
+    "contributor_fiscal_position_id",
+    "product_id",
     "invoice_policy",
     "invoice_since",
     "invoice_journal_id",
@@ -34,6 +44,7 @@ ACCOUNTING_FIELDS = (
     "fee_account_id",
     "commission_account_id",
     "exchange_difference_limit",
+    "tz",
 )
 EXPENSE_TYPES = ("expense", "expense_direct_cost")
 # Hotmart's Brazilian entity, which bills producers its fees.
@@ -84,6 +95,14 @@ class HotmartBackend(models.Model):
         "it, the difference is booked as exchange difference.",
         copy=False,  # a copy starts without invoicing: an accountant sets it
     )
+    tz = fields.Selection(
+        _tz_get,
+        string="Booking Time Zone",
+        default=lambda self: self._default_tz(),
+        copy=False,
+        help="The days invoices and settlements are booked on are days of this time zone: a "
+        "sale approved at 22:00 in São Paulo is booked that day, whoever's run books it.",
+    )
     accounting_editable = fields.Boolean(
         compute="_compute_accounting_editable",
         # a new record's form takes defaults, not computed values, for its first screen
@@ -124,6 +143,16 @@ class HotmartBackend(models.Model):
         help="Expense account for the commissions of co-producers and affiliates.",
         copy=False,  # a copy starts without invoicing: an accountant sets it
     )
+
+    @api.model
+    def _default_tz(self):
+        return self.env.company.partner_id.tz or self.env.user.tz or "America/Sao_Paulo"
+
+    def _booking_day(self, moment):
+        """The day of a naive UTC moment in the account's booking time zone."""
+        self.ensure_one()
+        zone = pytz.timezone(self.tz or "UTC")
+        return pytz.utc.localize(moment).astimezone(zone).date()
 
     @api.depends_context("uid")
     def _compute_accounting_editable(self):
@@ -311,11 +340,13 @@ class HotmartBackend(models.Model):
             backend.sudo()._create_payment_journal()
 
     def _hotmart_check_guarded(self, vals_list):
-        """Only Accounting administrators decide where the connector books money."""
+        """Only Accounting administrators decide what the connector books and where. A
+        form saved by somebody else sends these fields unchanged (or empty on a new
+        account): that changes nothing, and passes."""
         refuse_unless(
-            self.env.su or self.env.user.has_group("account.group_account_manager"),
+            self._is_accounting_admin(),
             self,
-            vals_list,
+            [self._accounting_changes(vals) for vals in vals_list],
             ACCOUNTING_FIELDS,
             lambda names: self.env._(
                 "Only Accounting administrators set %(fields)s of a Hotmart account: they "
@@ -324,6 +355,27 @@ class HotmartBackend(models.Model):
             ),
         )
         return super()._hotmart_check_guarded(vals_list)
+
+    def _accounting_changes(self, vals):
+        """The accounting fields ``vals`` would change: on new accounts, those given a value
+        other than the default; on existing ones, those whose value differs."""
+        changes = {}
+        for name in ACCOUNTING_FIELDS:
+            if name not in vals:
+                continue
+            field = self._fields[name]
+            value = vals[name]
+            if not self.ids:
+                default = self.default_get([name]).get(name)
+                if (value or False) not in (False, default or False):
+                    changes[name] = value
+            elif any(
+                field.convert_to_record(field.convert_to_cache(value, record), record)
+                != record[name]
+                for record in self
+            ):
+                changes[name] = value
+        return changes
 
     @api.constrains("invoice_policy", *POLICY_SETTINGS)
     def _check_invoice_settings(self):

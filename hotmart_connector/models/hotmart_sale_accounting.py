@@ -17,6 +17,7 @@ from .sale_order import QUIET
 _logger = logging.getLogger(__name__)
 
 SETTLEMENT_FIELDS = (
+    "payout_rate",
     "fee_amount",
     "commission_amount",
     "net_amount",
@@ -44,6 +45,11 @@ class HotmartSale(models.Model):
         currency_field="payout_currency_id",
         readonly=True,
         help="What co-producers, affiliates and add-ons receive of this sale.",
+    )
+    payout_rate = fields.Float(
+        digits=(16, 8),
+        readonly=True,
+        help="Hotmart's rate from the sale's currency to the payout currency, when it says.",
     )
     commission_shares = fields.Json(
         readonly=True,
@@ -118,6 +124,7 @@ class HotmartSale(models.Model):
             "commission_amount": float(settlement.commission),
             "net_amount": float(settlement.net),
             "payout_currency_id": currency or False,
+            "payout_rate": float(settlement.rate) if settlement.rate else False,
             "commission_shares": [
                 {
                     "source": share.source,
@@ -206,8 +213,8 @@ class HotmartSale(models.Model):
         return min(moment, fields.Datetime.now()) if moment else False
 
     def _local_day(self, moment):
-        """The company's day of a naive UTC moment (the day an accountant books it on)."""
-        return fields.Datetime.context_timestamp(self, moment).date()
+        """The account's booking day of a naive UTC moment: the same whoever runs it."""
+        return self.backend_id._booking_day(moment)
 
     def _hotmart_accounting(self, invoice=True, reverse=True):
         """Invoice and settle the sales that reached their account's policy, and reverse the
@@ -221,6 +228,10 @@ class HotmartSale(models.Model):
         )
         if not sales:
             return
+        # refunded before it was ever invoiced: there is nothing to invoice any more
+        sales.filtered(
+            lambda s: s.status in REVERSING_STATUSES and s.invoice_state in ("to_invoice", "failed")
+        ).write({"invoice_state": "no", "invoice_error": False})
         if reverse:
             sales.filtered(
                 lambda s: (
@@ -354,7 +365,7 @@ class HotmartSale(models.Model):
         each on the day the sale reached the policy."""
         backend = self.backend_id
         backend.ensure_one()
-        self._check_same_currency_settlement()
+        self._check_settlement_adds_up()
         self._check_books_agree()
         orders = self.sale_order_id.with_company(backend.company_id).with_context(**QUIET)
         orders.filtered(lambda o: o.journal_id != backend.invoice_journal_id).write(
@@ -377,16 +388,16 @@ class HotmartSale(models.Model):
                 )
             invoice = invoice_of[sale.sale_order_id]
             day = sale._local_day(sale._policy_date(backend.invoice_policy))
+            invoice.write(
+                {"hotmart_sale_id": sale.id, "hotmart_move_kind": "invoice", "invoice_date": day}
+            )
+            # the invoice keeps the sale's day; a locked period moves its accounting date only
             open_day = sale._first_open_day(invoice, day)
             if open_day != day:
                 moved[sale] = (day, open_day)
-            invoice.write(
-                {
-                    "hotmart_sale_id": sale.id,
-                    "hotmart_move_kind": "invoice",
-                    "invoice_date": open_day,
-                }
-            )
+                invoice.date = open_day
+            # what is posted, not what the order says: the invoice is checked against Hotmart
+            sale._check_invoice_agrees(invoice)
         invoices.with_context(**QUIET).action_post()
         recipients = self._commission_recipients()
         payments = self._hotmart_settle(
@@ -429,40 +440,59 @@ class HotmartSale(models.Model):
         )
 
     def _check_books_agree(self):
-        """What would be booked equals what Hotmart reports, or the sale fails, saying why:
-        the order is still the one made from Hotmart's amount, the payout currency has a
-        rate, and the invoice and Hotmart's gross are within the account's exchange
-        difference limit."""
+        """Before anything is made: the order is still the one made from Hotmart's amount
+        (the invoice is checked again once made: ``_check_invoice_agrees``)."""
         for sale in self:
             order = sale.sale_order_id
-            company = sale.backend_id.company_id
-            currency = company.currency_id
-            made_for = order.hotmart_expected_total or sale.amount_company
-            if order.currency_id != currency or currency.compare_amounts(
-                order.amount_total, made_for
-            ):
-                raise UserError(
-                    self.env._(
-                        "Order %(order)s totals %(total)s, but it was made for %(paid)s, what "
-                        "the buyer paid on Hotmart. The connector invoices only what Hotmart "
-                        "reported: put the order back as it was received, or invoice it by "
-                        "hand.",
-                        order=order.name,
-                        total=formatLang(
-                            self.env, order.amount_total, currency_obj=order.currency_id
-                        ),
-                        paid=sale._company_money(made_for),
-                    )
-                )
-            sale._check_exchange_difference(order.amount_total)
+            sale._check_total_is_hotmarts(order.amount_total, order.currency_id, order.name)
 
-    def _check_exchange_difference(self, invoice_total):
-        """The invoice and what Hotmart grossed, both in company currency, differ by no more
-        than the account's limit: beyond it, a rate is wrong, not drifting."""
+    def _check_invoice_agrees(self, invoice):
+        """The invoice about to be posted is what the buyer paid, to the buyer, and within
+        the account's exchange difference limit of what Hotmart grossed, or the sale fails
+        (the batch's savepoint undoes the invoice)."""
+        self.ensure_one()
+        total = abs(invoice.amount_total_signed)
+        self._check_total_is_hotmarts(
+            total, invoice.company_id.currency_id, invoice.name or invoice.ref or "-"
+        )
+        order = self.sale_order_id
+        if invoice.commercial_partner_id != order.partner_id.commercial_partner_id:
+            raise UserError(
+                self.env._(
+                    "The invoice of order %(order)s would go to %(partner)s, not to the buyer "
+                    "the order was made for: put the order back as it was received.",
+                    order=order.name,
+                    partner=invoice.commercial_partner_id.display_name,
+                )
+            )
+        self._check_exchange_difference(total, invoice.date)
+
+    def _check_total_is_hotmarts(self, total, currency, document):
+        """``total`` (of an order or an invoice) is the total the order was made with."""
+        self.ensure_one()
+        company_currency = self.backend_id.company_id.currency_id
+        made_for = self.sale_order_id.hotmart_expected_total or self.amount_company
+        if currency != company_currency or company_currency.compare_amounts(total, made_for):
+            raise UserError(
+                self.env._(
+                    "%(document)s totals %(total)s, but order %(order)s was made for %(paid)s, "
+                    "what the buyer paid on Hotmart. The connector invoices only what Hotmart "
+                    "reported: put the order back as it was received, or invoice it by hand.",
+                    document=document,
+                    order=self.sale_order_id.name,
+                    total=formatLang(self.env, total, currency_obj=currency),
+                    paid=self._company_money(made_for),
+                )
+            )
+
+    def _check_exchange_difference(self, invoice_total, day):
+        """The invoice and what Hotmart grossed, both in company currency on the invoice's
+        day, differ by no more than the account's limit: beyond it, a rate is wrong, not
+        drifting."""
         self.ensure_one()
         backend = self.backend_id
-        day = self._local_day(self._policy_date(backend.invoice_policy) or fields.Datetime.now())
-        gross = self._payout_to_company(self.gross_amount, day)
+        grossed = self._grossed()
+        gross = self._payout_to_company(grossed, day)
         gap = abs(invoice_total - gross)
         if not gross or gap * 100 <= backend.exchange_difference_limit * gross:
             return
@@ -475,7 +505,7 @@ class HotmartSale(models.Model):
                 transaction=self.transaction,
                 invoice=self._company_money(invoice_total),
                 gross=self._company_money(gross),
-                gross_payout=format_amount(self.env, self.gross_amount, self.payout_currency_id),
+                gross_payout=format_amount(self.env, grossed, self.payout_currency_id),
                 percent=round(gap * 100 / gross, 1),
                 limit=backend.exchange_difference_limit,
                 currency=self.currency_id.name or self.currency_code,
@@ -600,34 +630,57 @@ class HotmartSale(models.Model):
                 )
             )
         payment = self.payment_id
-        if not payment or payment.state not in ("paid", "in_process") or not payment.move_id:
+        if (
+            not payment
+            or payment.state not in ("paid", "in_process")
+            or not self._settles(invoice, payment)
+        ):
             raise UserError(
                 self.env._(
-                    "The settlement of invoice %(invoice)s (%(payment)s) is no longer posted: "
-                    "book Hotmart's refund by hand, with a credit note and a payment from the "
-                    "Hotmart journal for the net.",
+                    "The settlement of invoice %(invoice)s (%(payment)s) no longer pays it as "
+                    "it was booked: book Hotmart's refund by hand, with a credit note and a "
+                    "payment from the Hotmart journal for the net.",
                     invoice=invoice.name,
                     payment=payment.name or "-",
                 )
             )
 
-    def _check_same_currency_settlement(self):
-        """A sale paid, invoiced and settled in one currency adds up to the cent (rounding
-        aside): a gap there is missing data, not an exchange difference."""
+    @staticmethod
+    def _settles(invoice, payment):
+        """Whether ``payment`` is still reconciled with ``invoice``, as it was booked."""
+        terms = invoice.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        matched = terms.matched_credit_ids.credit_move_id | terms.matched_debit_ids.debit_move_id
+        return bool(payment.move_id and matched & payment.move_id.line_ids)
+
+    def _grossed(self):
+        """What Hotmart split between itself, the others and the producer, in the payout
+        currency (from the shares themselves, not a stored sum)."""
+        self.ensure_one()
+        return self.fee_amount + self.commission_amount + self.net_amount
+
+    def _check_settlement_adds_up(self):
+        """Hotmart's fee, commissions and net add up to what the buyer paid, converted at
+        Hotmart's own payout rate when the sale is in another currency (rounding aside): a
+        gap there is a missing share, never an exchange difference. Without Hotmart's rate
+        only the exchange difference limit applies."""
         for sale in self:
-            company_currency = sale.backend_id.company_id.currency_id
-            if not (sale.currency_id == sale.payout_currency_id == company_currency):
+            payout = sale.payout_currency_id
+            if sale.currency_id == payout:
+                paid = sale.amount
+            elif sale.payout_rate:
+                paid = payout.round(sale.amount * sale.payout_rate)
+            else:
                 continue
-            gap = sale.amount - (sale.fee_amount + sale.commission_amount + sale.net_amount)
-            if company_currency.compare_amounts(abs(gap), 0.05) > 0:
+            gap = paid - sale._grossed()
+            if payout.compare_amounts(abs(gap), 0.05) > 0:
                 raise UserError(
                     self.env._(
                         "Hotmart's fee, commissions and net of %(transaction)s add up to "
                         "%(settled)s, but the buyer paid %(paid)s: a share is missing. The next "
                         "run reads Hotmart's commissions again.",
                         transaction=sale.transaction,
-                        settled=sale._company_money(sale.gross_amount),
-                        paid=sale._company_money(sale.amount),
+                        settled=format_amount(self.env, sale._grossed(), payout),
+                        paid=format_amount(self.env, paid, payout),
                     )
                 )
 
@@ -771,12 +824,13 @@ class HotmartSale(models.Model):
         )
 
     def _reversal_payment_vals(self, credit_note):
-        """The settlement mirrored, line by line, as it was booked in company currency: the
-        Hotmart balance, fee, commissions and exchange difference go back to what they were,
-        whatever the rates and the account's settings are now."""
+        """The settlement mirrored, line by line, as it was booked in company currency, in
+        its journal and on the very account its net went to: the Hotmart balance, fee,
+        commissions and exchange difference go back to what they were, whatever the rates,
+        the journal's accounts and the account's settings are now."""
         self.ensure_one()
         settlement = self.payment_id
-        _liquidity, _counterpart, write_off_lines = settlement._seek_for_lines()
+        liquidity, _counterpart, write_off_lines = settlement._seek_for_lines()
         write_offs = [
             {
                 "name": line.name,
@@ -788,19 +842,36 @@ class HotmartSale(models.Model):
             }
             for line in write_off_lines
         ]
-        return self._payment_vals(
+        journal = settlement.journal_id
+        method = journal.outbound_payment_method_line_ids.filtered(
+            lambda line: line.payment_method_id.code == "manual"
+        )[:1]
+        if not method:
+            raise UserError(
+                self.env._(
+                    "Journal %(journal)s, where settlement %(payment)s was booked, has no Manual "
+                    "outgoing payment method to take it back with: add one (journal form, "
+                    "Outgoing Payments tab), then the next run tries again.",
+                    journal=journal.display_name,
+                    payment=settlement.name,
+                )
+            )
+        values = self._payment_vals(
             credit_note,
-            settlement.journal_id,
+            journal,
             "outbound",
             settlement.amount,
             credit_note.date,
             write_offs,
+            method,
         )
+        values["outstanding_account_id"] = liquidity.account_id[:1].id
+        return values
 
-    def _payment_vals(self, move, journal, direction, amount, day, write_offs):
+    def _payment_vals(self, move, journal, direction, amount, day, write_offs, method=None):
         self.ensure_one()
-        methods = journal._hotmart_balance_method_lines(direction)
-        if not methods:
+        method = method or journal._hotmart_balance_method_lines(direction)[:1]
+        if not method:
             raise UserError(
                 self.env._(
                     "Journal %(journal)s has no Manual %(direction)s payment method that posts "
@@ -824,7 +895,7 @@ class HotmartSale(models.Model):
             "journal_id": journal.id,
             "date": day,
             "memo": f"Hotmart {self.transaction}",
-            "payment_method_line_id": methods[:1].id,
+            "payment_method_line_id": method.id,
             "destination_account_id": receivable.account_id[:1].id,
             "write_off_line_vals": write_offs,
         }

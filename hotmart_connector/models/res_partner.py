@@ -197,7 +197,23 @@ class _BuyerMatcher:
         buyer's orders."""
         users = env["res.users"].sudo().with_context(active_test=False).search([])
         companies = env["res.company"].sudo().search([])
-        return list(set(users.partner_id.ids) | set(companies.partner_id.ids))
+        # Hotmart itself, the partner of its fee lines (hotmart.backend._hotmart_partner)
+        hotmart = (
+            env["ir.model.data"]
+            .sudo()
+            .search(
+                [
+                    ("module", "=", "hotmart_connector"),
+                    ("model", "=", "res.partner"),
+                    ("name", "=like", "hotmart\\_partner\\_company\\_%"),
+                ]
+            )
+        )
+        return list(
+            set(users.partner_id.ids)
+            | set(companies.partner_id.ids)
+            | set(hotmart.mapped("res_id"))
+        )
 
     # matching -------------------------------------------------------------
 

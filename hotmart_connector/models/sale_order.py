@@ -34,7 +34,17 @@ CONNECTOR_FIELDS = (
 MONEY_GROUPS = "sales_team.group_sale_salesman,account.group_account_invoice"
 # What makes an order's total: a person may not change these on an order received from
 # Hotmart, whose total is what the buyer paid and is what the connector invoices.
-AMOUNT_FIELDS = ("pricelist_id", "currency_id", "fiscal_position_id", "company_id")
+AMOUNT_FIELDS = (
+    "pricelist_id",
+    "currency_id",
+    "fiscal_position_id",
+    "company_id",
+    "partner_id",
+    "partner_invoice_id",
+    "amount_untaxed",
+    "amount_tax",
+    "amount_total",
+)
 
 
 class SaleOrder(models.Model):
@@ -144,9 +154,10 @@ class SaleOrder(models.Model):
         if received and not self.env.su:
             raise UserError(
                 self.env._(
-                    "Order %(order)s was received from Hotmart: its lines, prices, taxes and "
-                    "currency are what the buyer paid, and what the connector invoices. Change "
-                    "the sale on Hotmart, or make a new order for anything else.",
+                    "Order %(order)s was received from Hotmart: its customer, lines, prices, "
+                    "taxes and currency are what the buyer paid, and what the connector "
+                    "invoices. Change the sale on Hotmart, or make a new order for anything "
+                    "else.",
                     order=received[0].name,
                 )
             )

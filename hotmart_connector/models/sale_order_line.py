@@ -5,10 +5,16 @@ LINE_AMOUNT_FIELDS = (
     "product_id",
     "product_uom_qty",
     "product_uom",
+    "product_packaging_id",
+    "product_packaging_qty",
     "price_unit",
     "discount",
     "tax_id",
     "order_id",
+    "qty_delivered",
+    "price_subtotal",
+    "price_total",
+    "price_tax",
 )
 
 
@@ -28,7 +34,10 @@ class SaleOrderLine(models.Model):
 
     def write(self, vals):
         if not self.env.su and any(name in vals for name in LINE_AMOUNT_FIELDS):
-            self._amount_lines().order_id._hotmart_check_amounts_editable()
+            orders = self._amount_lines().order_id
+            if vals.get("order_id"):  # a line moved into an order changes that order too
+                orders |= self.env["sale.order"].browse(vals["order_id"])
+            orders._hotmart_check_amounts_editable()
         return super().write(vals)
 
     def unlink(self):

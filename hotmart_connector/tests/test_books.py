@@ -11,6 +11,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
+from ..hotmart.records import HotmartBuyer
 from .common import SALES_URL, load_fixture
 from .test_money import HotmartMoneyCase
 
@@ -66,6 +67,61 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
             ),
         )
 
+    def test_an_invoice_other_than_the_order_is_refused_before_it_is_posted(self):
+        self.receive_without_invoicing()
+        sale = self.sale("HP1001000000001")  # R$ 497.00
+        order = sale.sale_order_id
+        other = self.sale("HP1001000000005").sale_order_id
+        seller = new_test_user(
+            self.env, login="hm_books_linker", groups="sales_team.group_sale_salesman_all_leads"
+        )
+        refused = (
+            {"order_line": [fields.Command.link(other.order_line[0].id)]},
+            {"amount_total": 497},
+            {"partner_id": other.partner_id.id},
+        )
+        for values in refused:
+            with self.subTest(values=values), self.assertRaisesRegex(UserError, "from Hotmart"):
+                order.with_user(seller).write(values)
+        # past the screens and past the order's stored total: the invoice itself is checked
+        other.order_line[0].sudo().order_id = order
+        order.sudo().write({"amount_total": 497})
+        self.invoice_from("2000-01-01")
+        self.assertEqual(sale.invoice_state, "failed")
+        self.assertIn("526.90", sale.invoice_error)
+        self.assertFalse(self.hotmart_moves(sale))
+
+    def test_a_missing_share_of_a_dollar_sale_is_not_an_exchange_difference(self):
+        answer = self.commissions_answer
+
+        def without_the_fee(request):
+            code, headers, body = answer(request)
+            data = json.loads(body)
+            for item in data["items"]:
+                if item["transaction"] == "HP1001000000003":
+                    item["commissions"] = [
+                        c for c in item["commissions"] if c["source"] != "MARKETPLACE"
+                    ]
+            return code, headers, json.dumps(data)
+
+        self.http.remove(responses.GET, SALES_URL + "commissions")
+        self.http.add_callback(responses.GET, SALES_URL + "commissions", callback=without_the_fee)
+        self.receive()
+        usd = self.sale("HP1001000000003")  # US$ 97.00 at Hotmart's 5.30: R$ 514.10
+        self.assertEqual(usd.payout_rate, 5.3)
+        self.assertEqual(usd.invoice_state, "failed")
+        self.assertIn("a share is missing", usd.invoice_error)
+        self.assertIn("514.10", usd.invoice_error)
+
+    def test_the_booking_day_is_the_accounts_whoever_runs_it(self):
+        self.receive_without_invoicing()
+        self.invoice_from("2100-01-01")  # commissions read, nothing invoiced yet
+        sale = self.sale("HP1001000000001")
+        sale.approved_date = datetime(2026, 11, 5, 1, 30)  # 22:30 on the 4th in São Paulo
+        self.backend.write({"tz": "America/Sao_Paulo", "invoice_since": "2000-01-01"})
+        self.env["hotmart.backend"].with_context(tz="Asia/Tokyo")._cron_invoice_sales()
+        self.assertEqual(sale.invoice_id.invoice_date, date(2026, 11, 4))
+
     def test_a_far_off_rate_is_refused_not_booked_as_exchange_difference(self):
         self.backend.usd_rate = 500.0  # a typo: 500 reais for a dollar
         self.receive()
@@ -94,7 +150,7 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
             data = json.loads(body)
             for item in data["items"]:
                 if item["transaction"] == transaction:
-                    item["exchange_rate_currency_payout"] = 1
+                    item.pop("exchange_rate_currency_payout", None)  # only the limit applies
                     item["commissions"] = [
                         {
                             "source": "MARKETPLACE",
@@ -196,7 +252,8 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
         sale = self.sale("HP1001000000001")  # approved on 2026-11-02
         self.invoice_from("2000-01-01")
         self.assertEqual(sale.invoice_state, "invoiced")
-        self.assertEqual(sale.invoice_id.invoice_date, date(2026, 11, 3))
+        self.assertEqual(sale.invoice_id.invoice_date, date(2026, 11, 2), "the sale's day")
+        self.assertEqual(sale.invoice_id.date, date(2026, 11, 3), "booked on the first open day")
         self.assertEqual(sale.payment_id.date, date(2026, 11, 3))
         note = sale.sale_order_id.message_ids[0].body
         self.assertIn("2026-11-02, in a locked period: booked on 2026-11-03", note)
@@ -241,6 +298,10 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
         said_at = fields.Datetime.now() + timedelta(minutes=5)
         self.assertFalse(sale._is_older_news("PROTESTED", said_at))
         self.assertTrue(sale._is_older_news("APPROVED", said_at - timedelta(days=30)))
+        # a sync that reads the same status again does not make a waiting dispute old news
+        disputed_at = fields.Datetime.now() - timedelta(minutes=1)
+        self.rest_says(sale, "COMPLETE")
+        self.assertFalse(sale._is_older_news("PROTESTED", disputed_at))
         sale._update_from_hotmart({"status": "REFUNDED", "status_date": said_at})
         self.assertTrue(sale._is_older_news("APPROVED"), "the history lagging behind a webhook")
 
@@ -256,12 +317,30 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
         for values in (
             {"fee_account_id": equity.id},
             {"invoice_policy": "none"},
-            {"invoice_since": "2000-01-01"},
+            {"invoice_since": "2001-01-01"},
             {"exchange_difference_limit": 90},
+            {"usd_rate": 5.8},
+            {"fiscal_position_id": False},
         ):
             with self.subTest(values=values), self.assertRaises(AccessError):
                 self.backend.with_user(manager).write(values)
-        self.backend.with_user(manager).write({"name": "Renamed"})  # the rest stays theirs
+        # the rest stays theirs, and a form saved with these fields unchanged passes
+        self.backend.with_user(manager).write(
+            {"name": "Renamed", "usd_rate": self.backend.usd_rate, "invoice_policy": "paid"}
+        )
+        new = (
+            self.env["hotmart.backend"]
+            .with_user(manager)
+            .create(
+                {
+                    "name": "Nova",
+                    "usd_rate": 0.0,
+                    "invoice_policy": "none",
+                    "fiscal_position_id": False,
+                }
+            )
+        )
+        self.assertEqual(new.invoice_policy, "none")
         accountant = new_test_user(
             self.env,
             login="hm_books_accountant",
@@ -309,11 +388,34 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
         self.receive()
         sale = self.sale("HP1001000000001")
         journal = sale.payment_id.journal_id
-        journal.outbound_payment_method_line_ids.payment_account_id = False
+        journal.outbound_payment_method_line_ids.unlink()
         self.rest_says(sale, "REFUNDED")
         self.assertEqual(sale.invoice_state, "invoiced")
         self.assertIn(journal.display_name, sale.invoice_error)
         self.assertIn("Outgoing", sale.invoice_error)
+
+    def test_the_reversal_credits_the_account_the_net_was_booked_on(self):
+        self.receive()
+        sale = self.sale("HP1001000000001")
+        journal = sale.payment_id.journal_id
+        booked_on = self.hotmart_account
+        # the journal moves to another account after the sale was settled
+        other = booked_on.copy({"code": "HM1199", "name": "Hotmart (new)"})
+        journal.default_account_id = other
+        self.rest_says(sale, "REFUNDED")
+        self.assertEqual(sale.invoice_state, "refunded")
+        self.assertEqual(self.balance_of(sale, booked_on), 0.0)
+        self.assertEqual(self.balance_of(sale, other), 0.0)
+
+    def test_an_invoice_posted_again_by_hand_is_not_reversed_blindly(self):
+        self.receive()
+        sale = self.sale("HP1001000000001")
+        sale.invoice_id.button_draft()
+        sale.invoice_id.action_post()  # posted again: the settlement no longer pays it
+        self.rest_says(sale, "REFUNDED")
+        self.assertEqual(sale.invoice_state, "invoiced")
+        self.assertIn("no longer pays it", sale.invoice_error)
+        self.assertFalse(sale.credit_note_id)
 
     # ------------------------------------------------------------------ partners
 
@@ -367,6 +469,31 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
         )
         self.assertEqual(mirrored.partner_id, lines.partner_id)
         self.assertEqual(self.balance(self.commission_account), 0.0)
+
+    def test_hotmart_itself_is_never_a_buyer(self):
+        self.receive()
+        hotmart = self.backend._hotmart_partner()
+        self.assertNotIn(hotmart, self.Sale.search([]).sale_order_id.partner_id)
+        matched, _errors = self.env["res.partner"]._hotmart_find_or_create(
+            self.backend,
+            {
+                "x": HotmartBuyer(
+                    name="Alguém",
+                    email="x@example.com",
+                    document_type="CNPJ",
+                    document="13427325000105",
+                )
+            },
+        )
+        self.assertNotEqual(matched["x"], hotmart)
+
+    def test_a_sale_refunded_before_it_was_invoiced_leaves_nothing_to_invoice(self):
+        self.receive_without_invoicing()
+        sale = self.sale("HP1001000000001")
+        self.invoice_from("2100-01-01")  # invoicing on, but not for this sale
+        sale.write({"invoice_state": "failed", "invoice_error": "a reason"})
+        self.rest_says(sale, "REFUNDED")
+        self.assertEqual((sale.invoice_state, sale.invoice_error), ("no", False))
 
     def test_activities_go_to_a_person_with_words_not_codes(self):
         self.receive()

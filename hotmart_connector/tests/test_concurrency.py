@@ -280,10 +280,12 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
 
         def turn_invoicing_on(env):
             backend = env["hotmart.backend"].browse(self.backend_id)
-            # what /sales/commissions would say: 10% to Hotmart, the rest to the producer
+            # what /sales/commissions would say, in reais: 10% to Hotmart, the rest to the
+            # producer
             env.cr.execute(
-                "UPDATE hotmart_sale SET fee_amount = round(amount * 0.1, 2), "
-                "commission_amount = 0, net_amount = amount - round(amount * 0.1, 2), "
+                "UPDATE hotmart_sale SET fee_amount = round(COALESCE(amount_company, amount) "
+                "* 0.1, 2), commission_amount = 0, net_amount = COALESCE(amount_company, "
+                "amount) - round(COALESCE(amount_company, amount) * 0.1, 2), "
                 "payout_currency_id = %s WHERE backend_id = %s",
                 [env.company.currency_id.id, self.backend_id],
             )
@@ -338,7 +340,14 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
             )
 
         count, states, kinds, balance, nets, payment_states = self.run_in_cursor(outcome)
-        self.assertEqual(states, {"invoiced"})
+        errors = self.run_in_cursor(
+            lambda env: (
+                env["hotmart.sale"]
+                .search([("backend_id", "=", self.backend_id), ("invoice_state", "=", "failed")])
+                .mapped("invoice_error")[:3]
+            )
+        )
+        self.assertEqual(states, {"invoiced"}, errors)
         self.assertEqual(kinds, {"invoice": (count, count), "settlement": (count, count)})
         self.assertEqual(balance, nets)
         self.assertEqual(payment_states, {"paid"})

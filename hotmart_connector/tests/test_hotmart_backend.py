@@ -126,8 +126,11 @@ class TestHotmartBackend(HotmartCase):
             self.env, login="hotmart_manager", groups="hotmart_connector.group_hotmart_manager"
         )
         backend = self.backend.with_user(manager)
-        backend.write({"usd_rate": 5.1, "allow_status_regression": True})
-        self.assertEqual(self.backend.usd_rate, 5.1)
+        backend.write({"sync_lookback_days": 45, "allow_status_regression": True})
+        self.assertEqual(self.backend.sync_lookback_days, 45)
+        # the rates decide amounts booked: an accountant's (test_books)
+        with self.assertRaises(AccessError):
+            backend.write({"usd_rate": 5.1})
         with self.assertRaises(AccessError):
             backend.read(["client_secret"])
 
