@@ -29,3 +29,91 @@ STATUS_STAGES = {
     "NO_FUNDS": 3,
     "BLOCKED": 3,
 }
+
+# REST `transaction_status` codes, spelled as Hotmart spells them, with a readable label.
+SALE_STATUSES = [
+    ("APPROVED", "Approved (paid)"),
+    ("COMPLETE", "Complete (guarantee over)"),
+    ("WAITING_PAYMENT", "Waiting payment"),
+    ("PRINTED_BILLET", "Boleto/PIX issued"),
+    ("PROCESSING_TRANSACTION", "Processing payment"),
+    ("UNDER_ANALISYS", "Under risk analysis"),
+    ("PRE_ORDER", "Pre-order"),
+    ("STARTED", "Checkout started"),
+    ("OVERDUE", "Overdue"),
+    ("BLOCKED", "Blocked"),
+    ("NO_FUNDS", "Refused: no funds"),
+    ("EXPIRED", "Expired unpaid"),
+    ("CANCELLED", "Cancelled"),
+    ("PROTESTED", "Refund requested (dispute)"),
+    ("PARTIALLY_REFUNDED", "Partially refunded"),
+    ("REFUNDED", "Refunded"),
+    ("CHARGEBACK", "Chargeback"),
+]
+
+
+SALE_STATUS_CODES = [code for code, _label in SALE_STATUSES]
+
+
+# Hotmart's webhook events, with a readable label.
+WEBHOOK_EVENTS = [
+    ("PURCHASE_APPROVED", "Purchase approved"),
+    ("PURCHASE_COMPLETE", "Purchase complete (guarantee over)"),
+    ("PURCHASE_CANCELED", "Purchase cancelled"),
+    ("PURCHASE_REFUNDED", "Purchase refunded"),
+    ("PURCHASE_CHARGEBACK", "Chargeback"),
+    ("PURCHASE_PROTEST", "Refund requested"),
+    ("PURCHASE_BILLET_PRINTED", "Boleto/PIX issued"),
+    ("PURCHASE_EXPIRED", "Purchase expired unpaid"),
+    ("PURCHASE_DELAYED", "Payment overdue"),
+    ("PURCHASE_OUT_OF_SHOPPING_CART", "Abandoned cart"),
+    ("SUBSCRIPTION_CANCELLATION", "Subscription cancelled"),
+    ("SWITCH_PLAN", "Plan switched"),
+    ("UPDATE_SUBSCRIPTION_CHARGE_DATE", "Charge date changed"),
+    ("CLUB_FIRST_ACCESS", "Club: first access"),
+    ("CLUB_MODULE_COMPLETED", "Club: module completed"),
+]
+
+
+# `payment.type` values, with a readable label.
+PAYMENT_TYPES = [
+    ("CREDIT_CARD", "Credit card"),
+    ("PIX", "PIX"),
+    ("BILLET", "Boleto"),
+    ("PAYPAL", "PayPal"),
+    ("PAYPAL_INTERNACIONAL", "PayPal (international)"),
+    ("PICPAY", "PicPay"),
+    ("GOOGLE_PAY", "Google Pay"),
+    ("SAMSUNG_PAY", "Samsung Pay"),
+    ("WALLET", "Hotmart wallet"),
+    ("HOTCARD", "Hotcard"),
+    ("HYBRID", "Two payment methods"),
+    ("DIRECT_DEBIT", "Direct debit"),
+    ("DIRECT_BANK_TRANSFER", "Bank transfer"),
+    ("MANUAL_TRANSFER", "Manual transfer"),
+    ("CASH_PAYMENT", "Cash"),
+    ("FINANCED_BILLET", "Financed boleto"),
+    ("FINANCED_INSTALLMENT", "Financed installments"),
+    ("ECHECK", "eCheck"),
+]
+
+# hotmart status -> (order state, import new orders, leave an activity for a person)
+DEFAULT_STATUS_MAPPING = {
+    "APPROVED": ("sale", True, False),
+    "COMPLETE": ("done", True, False),
+    "WAITING_PAYMENT": ("draft", False, False),
+    "PRINTED_BILLET": ("draft", False, False),
+    "PROCESSING_TRANSACTION": ("draft", False, False),
+    "UNDER_ANALISYS": ("draft", False, False),
+    "PRE_ORDER": ("draft", False, False),
+    "STARTED": ("draft", False, False),
+    "OVERDUE": ("draft", False, False),
+    "CANCELLED": ("cancel", False, False),
+    "BLOCKED": ("cancel", False, False),
+    "NO_FUNDS": ("cancel", False, False),
+    "EXPIRED": ("cancel", False, False),
+    "REFUNDED": ("cancel", False, False),
+    "CHARGEBACK": ("cancel", False, False),
+    "PROTESTED": ("sale", True, True),
+    "PARTIALLY_REFUNDED": ("sale", True, True),
+}

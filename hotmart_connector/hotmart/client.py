@@ -153,7 +153,6 @@ class HotmartClient:
         self._token = None
         self._token_expires_at = 0.0
         self._throttled_until = 0.0
-        self.calls = 0  # HTTP calls answered, retries by urllib3 excluded; for benchmarks
         self.session = self._build_session(retries, backoff)
         _LIVE_CLIENTS.add(self)
 
@@ -271,7 +270,6 @@ class HotmartClient:
                 f"Could not reach Hotmart at {host} ({type(error).__name__}). Check the "
                 "account's URLs and this server's internet access, then try again."
             ) from None
-        self.calls += 1
         return response
 
     def _decode(self, response, url, is_token_call):
@@ -455,12 +453,6 @@ class HotmartClient:
         """The charges of one subscription: for the rare sale its buyer and product leave
         ambiguous (one buyer subscribed twice to a product), never one call per sale."""
         return self.get(f"{SUBSCRIPTIONS_PATH}/{quote(subscriber_code, safe='')}/purchases")
-
-    def for_each_status(self, pages_method, statuses, date_from, date_to, **filters):
-        """(status, page) for every status in turn: Hotmart filters one status per call."""
-        for status in statuses:
-            for page in pages_method(date_from, date_to, status, **filters):
-                yield status, page
 
     def check_connection(self):
         """Get a new token and make one cheap API call; raises a HotmartError on failure."""

@@ -7,9 +7,6 @@ Messages are written for a person and never carry a secret.
 class HotmartError(Exception):
     """Base of every error the Hotmart client raises."""
 
-    #: True when the same call may succeed later without anybody changing anything.
-    transient = False
-
     def __init__(self, message, *, status_code=None, code=None):
         super().__init__(message)
         self.message = message
@@ -31,8 +28,6 @@ class HotmartBadRequestError(HotmartError):
 
 class HotmartTransientError(HotmartError):
     """Hotmart could not answer now: 5xx, timeout, connection error. Retry later."""
-
-    transient = True
 
 
 class HotmartRateLimitError(HotmartTransientError):

@@ -4,76 +4,24 @@ All the drift between Hotmart's REST API and its webhooks (field names, status s
 dates in milliseconds or seconds) is absorbed here and nowhere else.
 """
 
-import json
-import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 
+from ..const import SALE_STATUS_CODES
 from .exceptions import HotmartBadPayloadError
-
-# REST `transaction_status` codes, spelled as Hotmart spells them, with a readable label.
-SALE_STATUSES = [
-    ("APPROVED", "Approved (paid)"),
-    ("COMPLETE", "Complete (guarantee over)"),
-    ("WAITING_PAYMENT", "Waiting payment"),
-    ("PRINTED_BILLET", "Boleto/PIX issued"),
-    ("PROCESSING_TRANSACTION", "Processing payment"),
-    ("UNDER_ANALISYS", "Under risk analysis"),
-    ("PRE_ORDER", "Pre-order"),
-    ("STARTED", "Checkout started"),
-    ("OVERDUE", "Overdue"),
-    ("BLOCKED", "Blocked"),
-    ("NO_FUNDS", "Refused: no funds"),
-    ("EXPIRED", "Expired unpaid"),
-    ("CANCELLED", "Cancelled"),
-    ("PROTESTED", "Refund requested (dispute)"),
-    ("PARTIALLY_REFUNDED", "Partially refunded"),
-    ("REFUNDED", "Refunded"),
-    ("CHARGEBACK", "Chargeback"),
-]
-SALE_STATUS_CODES = [code for code, _label in SALE_STATUSES]
-
-# Hotmart's webhook events, with a readable label.
-WEBHOOK_EVENTS = [
-    ("PURCHASE_APPROVED", "Purchase approved"),
-    ("PURCHASE_COMPLETE", "Purchase complete (guarantee over)"),
-    ("PURCHASE_CANCELED", "Purchase cancelled"),
-    ("PURCHASE_REFUNDED", "Purchase refunded"),
-    ("PURCHASE_CHARGEBACK", "Chargeback"),
-    ("PURCHASE_PROTEST", "Refund requested"),
-    ("PURCHASE_BILLET_PRINTED", "Boleto/PIX issued"),
-    ("PURCHASE_EXPIRED", "Purchase expired unpaid"),
-    ("PURCHASE_DELAYED", "Payment overdue"),
-    ("PURCHASE_OUT_OF_SHOPPING_CART", "Abandoned cart"),
-    ("SUBSCRIPTION_CANCELLATION", "Subscription cancelled"),
-    ("SWITCH_PLAN", "Plan switched"),
-    ("UPDATE_SUBSCRIPTION_CHARGE_DATE", "Charge date changed"),
-    ("CLUB_FIRST_ACCESS", "Club: first access"),
-    ("CLUB_MODULE_COMPLETED", "Club: module completed"),
-]
-
-# `payment.type` values, with a readable label.
-PAYMENT_TYPES = [
-    ("CREDIT_CARD", "Credit card"),
-    ("PIX", "PIX"),
-    ("BILLET", "Boleto"),
-    ("PAYPAL", "PayPal"),
-    ("PAYPAL_INTERNACIONAL", "PayPal (international)"),
-    ("PICPAY", "PicPay"),
-    ("GOOGLE_PAY", "Google Pay"),
-    ("SAMSUNG_PAY", "Samsung Pay"),
-    ("WALLET", "Hotmart wallet"),
-    ("HOTCARD", "Hotcard"),
-    ("HYBRID", "Two payment methods"),
-    ("DIRECT_DEBIT", "Direct debit"),
-    ("DIRECT_BANK_TRANSFER", "Bank transfer"),
-    ("MANUAL_TRANSFER", "Manual transfer"),
-    ("CASH_PAYMENT", "Cash"),
-    ("FINANCED_BILLET", "Financed boleto"),
-    ("FINANCED_INSTALLMENT", "Financed installments"),
-    ("ECHECK", "eCheck"),
-]
+from .readers import (
+    _dig,
+    _digits,
+    _int,
+    _items,
+    _list,
+    _money,
+    _required,
+    _text,
+    parse_datetime,
+)
+from .settlements import HotmartSettlement, _settlement_or_none
 
 # Webhooks spell some statuses differently, and are mapped by their event name first.
 WEBHOOK_EVENT_STATUSES = {
@@ -93,8 +41,6 @@ WEBHOOK_STATUS_ALIASES = {
     "DISPUTE": "PROTESTED",
     "COMPLETED": "COMPLETE",
 }
-# Epoch values below this are seconds, not milliseconds (1e11 ms is March 1973).
-_SECONDS_CEILING = 10**11
 
 
 @dataclass
@@ -119,38 +65,6 @@ class HotmartBuyer:
     document: str = ""  # digits only
     phone: str = ""
     address: HotmartAddress = field(default_factory=HotmartAddress)
-
-
-@dataclass
-class HotmartRecipient:
-    """Somebody else who is paid a share of a sale (a co-producer, an affiliate), as far as
-    Hotmart names them."""
-
-    source: str  # COPRODUCER, AFFILIATE, ADDON...
-    amount: Decimal  # in the settlement's currency
-    name: str = ""
-    email: str = ""
-    ucode: str = ""
-
-
-@dataclass
-class HotmartSettlement:
-    """What Hotmart does with a sale's money, in the currency it pays the producer in."""
-
-    fee: Decimal  # Hotmart's own (source MARKETPLACE)
-    commission: Decimal  # co-producers', affiliates' and add-ons' commissions
-    net: Decimal  # what Hotmart credits the producer (source PRODUCER)
-    currency: str  # the payout currency
-    rate: Decimal | None = None  # exchange_rate_currency_payout, sale currency -> payout
-    recipients: list = field(default_factory=list)  # HotmartRecipient of the commission
-
-    @property
-    def gross(self):
-        return self.fee + self.commission + self.net
-
-
-# Commission sources that are neither Hotmart's fee nor the producer's net.
-FEE_SOURCE, NET_SOURCE = "MARKETPLACE", "PRODUCER"
 
 
 @dataclass
@@ -193,115 +107,11 @@ class HotmartProduct:
 
 
 @dataclass
-class HotmartPriceDetails:
-    transaction: str
-    total: Decimal | None
-    currency: str
-    base: Decimal | None = None
-    fee: Decimal | None = None
-    real_conversion_rate: Decimal | None = None
-
-
-@dataclass
 class HotmartWebhookEvent:
     uid: str
     event: str
     creation_date: datetime | None
-    version: str
     sale: HotmartSale | None  # None for events that are not about a purchase
-
-
-def _dig(data, *path):
-    """data[path[0]][path[1]]... or None as soon as a step is missing or not a dict."""
-    for key in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
-
-
-def _text(value):
-    if value is None or isinstance(value, dict | list):
-        return ""
-    return str(value).replace("\x00", "").strip()
-
-
-def without_nul(value):
-    """The payload with NUL characters removed: PostgreSQL text and jsonb refuse them."""
-    try:
-        encoded = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):  # not JSON: walk it
-        return _strip_nul(value)
-    # almost no payload has one: JSON's C encoder finds out faster than walking it
-    return _strip_nul(value) if "\\u0000" in encoded else value
-
-
-def _strip_nul(value):
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, list):
-        return [_strip_nul(item) for item in value]
-    if isinstance(value, dict):
-        return {_strip_nul(key): _strip_nul(item) for key, item in value.items()}
-    return value
-
-
-def _digits(value):
-    return re.sub(r"\D", "", _text(value))
-
-
-def _int(value, default):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def parse_datetime(value):
-    """Aware UTC datetime from epoch ms (or seconds, detected) or an ISO 8601 string."""
-    if value in (None, "", 0):
-        return None
-    if isinstance(value, bool):
-        raise HotmartBadPayloadError(f"{value!r} is not a date.")
-    if isinstance(value, int | float):
-        seconds = value if abs(value) < _SECONDS_CEILING else value / 1000
-        try:
-            return datetime.fromtimestamp(seconds, tz=timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            raise HotmartBadPayloadError(f"{value!r} is not a date.") from None
-    if isinstance(value, str):
-        text = value.strip()
-        if re.fullmatch(r"-?\d+(\.\d+)?", text):
-            return parse_datetime(float(text))
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise HotmartBadPayloadError(f"{value!r} is not a date.") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return moment.astimezone(timezone.utc)
-    raise HotmartBadPayloadError(f"{value!r} is not a date.")
-
-
-def _required(data, path, label=None):
-    value = _dig(data, *path)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise HotmartBadPayloadError(
-            f"The sale has no {label or '.'.join(path)}: Hotmart's payload is incomplete."
-        )
-    return value
-
-
-def _money(value, path):
-    if isinstance(value, bool):
-        raise HotmartBadPayloadError(f"{'.'.join(path)} is not an amount: {value!r}.")
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise HotmartBadPayloadError(f"{'.'.join(path)} is not an amount: {value!r}.") from None
-    if not amount.is_finite():
-        raise HotmartBadPayloadError(f"{'.'.join(path)} is not an amount: {value!r}.")
-    return amount
 
 
 def _status(value, path):
@@ -310,20 +120,6 @@ def _status(value, path):
     if status not in SALE_STATUS_CODES:
         raise HotmartBadPayloadError(f"{'.'.join(path)} {value!r} is not a Hotmart status.")
     return status
-
-
-def _list(value):
-    """An optional list inside a payload: anything else counts as absent."""
-    return value if isinstance(value, list) else []
-
-
-def _items(value, what):
-    """The items of a page: a list (None is an empty page); anything else is refused."""
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise HotmartBadPayloadError(f"The {what} items are not a list.")
-    return value
 
 
 def buyers_by_transaction(users_items):
@@ -514,119 +310,6 @@ def parse_webhook_sale(event_name, data):
     )
 
 
-def _settlement_or_none(commissions, affiliates=None):
-    """The webhook's settlement; commissions it cannot read never cost the status change."""
-    try:
-        return parse_webhook_settlement(commissions, affiliates)
-    except HotmartBadPayloadError:
-        return None
-
-
-def _settlement(shares, rate=None):
-    """A HotmartSettlement from [(source, amount, currency, who)], ``who`` the user Hotmart
-    names for the share (a dict) or None; None without any share."""
-    if not shares:
-        return None
-    totals = {"fee": Decimal(0), "commission": Decimal(0), "net": Decimal(0)}
-    currencies = {}
-    recipients = []
-    for source, amount, currency, who in shares:
-        kind = {FEE_SOURCE: "fee", NET_SOURCE: "net"}.get(source, "commission")
-        totals[kind] += amount
-        currencies.setdefault(kind, currency)
-        if kind == "commission":
-            recipients.append(_recipient(source, amount, who))
-    currency = currencies.get("net") or next(iter(currencies.values()))
-    if any(c and c != currency for c in currencies.values()):
-        raise HotmartBadPayloadError(
-            "Hotmart's commissions of this sale are in different currencies: "
-            + ", ".join(sorted(set(currencies.values())))
-            + "."
-        )
-    return HotmartSettlement(currency=currency or "BRL", rate=rate, recipients=recipients, **totals)
-
-
-def _recipient(source, amount, who):
-    who = who if isinstance(who, dict) else {}
-    return HotmartRecipient(
-        source=source,
-        amount=amount,
-        name=_text(who.get("name")),
-        email=_text(who.get("email")).lower(),
-        ucode=_text(who.get("ucode")),
-    )
-
-
-def _named_affiliates(affiliates):
-    return [
-        entry for entry in _list(affiliates) if isinstance(entry, dict) and _text(entry.get("name"))
-    ]
-
-
-def parse_webhook_settlement(commissions, affiliates=None):
-    """The settlement in a purchase webhook's ``commissions`` (converted values preferred:
-    Hotmart pays Brazilian producers in reais). Webhook commissions name nobody; the
-    ``affiliates`` the event names are paired with its AFFILIATE shares when there are as
-    many of each."""
-    shares = []
-    rate = None
-    for entry in _list(commissions):
-        if not isinstance(entry, dict) or entry.get("value") is None:
-            continue
-        conversion = entry.get("currency_conversion")
-        if isinstance(conversion, dict) and conversion.get("converted_value") is not None:
-            path = ("commissions", "currency_conversion", "converted_value")
-            amount = _money(conversion["converted_value"], path)
-            currency = _text(conversion.get("converted_to_currency"))
-            rate = rate or _optional_money(conversion, "conversion_rate")
-        else:
-            amount = _money(entry["value"], ("commissions", "value"))
-            currency = _text(entry.get("currency_value") or entry.get("currency_code"))
-        shares.append((_text(entry.get("source")).upper(), amount, currency.upper(), None))
-    named = _named_affiliates(affiliates)
-    affiliate_shares = [i for i, share in enumerate(shares) if share[0] == "AFFILIATE"]
-    if named and len(named) == len(affiliate_shares):
-        for index, affiliate in zip(affiliate_shares, named, strict=True):
-            source, amount, currency, _who = shares[index]
-            who = {"name": affiliate.get("name"), "ucode": affiliate.get("affiliate_code")}
-            shares[index] = (source, amount, currency, who)
-    return _settlement(shares, rate)
-
-
-def settlements_by_transaction(items):
-    """{transaction: HotmartSettlement} from a /sales/commissions page; several affiliates or
-    co-producers of one sale are added up."""
-    result = {}
-    for transaction, item in _commission_items(items):
-        rate = _optional_money(item, "exchange_rate_currency_payout")
-        settlement = _settlement(_commission_shares(item), rate)
-        if settlement:
-            result[transaction] = settlement
-    return result
-
-
-def _commission_items(items):
-    """(transaction, item) of each readable item of a /sales/commissions page."""
-    for item in _items(items, "/sales/commissions"):
-        if isinstance(item, dict) and _text(item.get("transaction")):
-            yield _text(item["transaction"]), item
-
-
-def _commission_shares(item):
-    """[(source, amount, currency, user)] of one /sales/commissions item (both currency
-    spellings)."""
-    shares = []
-    for entry in _list(item.get("commissions")):
-        commission = entry.get("commission") if isinstance(entry, dict) else None
-        if not isinstance(commission, dict) or commission.get("value") is None:
-            continue
-        currency = _text(commission.get("currency_value") or commission.get("currency_code"))
-        amount = _money(commission["value"], ("commission", "value"))
-        source = _text(entry.get("source")).upper()
-        shares.append((source, amount, currency.upper(), entry.get("user")))
-    return shares
-
-
 def parse_webhook(payload):
     """A HotmartWebhookEvent from a postback body (a dict already decoded from JSON)."""
     if not isinstance(payload, dict):
@@ -642,7 +325,6 @@ def parse_webhook(payload):
         uid=uid,
         event=event,
         creation_date=parse_datetime(payload.get("creation_date")),
-        version=_text(payload.get("version")),
         sale=parse_webhook_sale(event, payload.get("data")) if is_purchase else None,
     )
 
@@ -659,36 +341,3 @@ def parse_product(item):
         format=_text(item.get("format")),
         is_subscription=bool(item.get("is_subscription")),
     )
-
-
-def _optional_money(data, *path):
-    value = _dig(data, *path)
-    return None if value is None else _money(value, path)
-
-
-def price_details_by_transaction(items):
-    """{transaction: HotmartPriceDetails} from a /sales/price/details page."""
-    details = {}
-    for item in _items(items, "/sales/price/details"):
-        if not isinstance(item, dict) or not _text(item.get("transaction")):
-            continue
-        transaction = _text(item["transaction"])
-        details[transaction] = HotmartPriceDetails(
-            transaction=transaction,
-            total=_optional_money(item, "total", "value"),
-            currency=_text(_dig(item, "total", "currency_code")).upper(),
-            base=_optional_money(item, "base", "value"),
-            fee=_optional_money(item, "fee", "value"),
-            real_conversion_rate=_optional_money(item, "real_conversion_rate"),
-        )
-    return details
-
-
-def commissions_by_transaction(items):
-    """{transaction: {source: (amount, currency)}} from a /sales/commissions page."""
-    result = {}
-    for transaction, item in _commission_items(items):
-        shares = result.setdefault(transaction, {})
-        for source, amount, currency, _who in _commission_shares(item):
-            shares[source] = (amount, currency)
-    return result

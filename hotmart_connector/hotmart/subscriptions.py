@@ -11,16 +11,8 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from .exceptions import HotmartBadPayloadError
-from .records import (
-    HotmartBuyer,
-    _dig,
-    _int,
-    _items,
-    _list,
-    _money,
-    _text,
-    parse_datetime,
-)
+from .readers import _dig, _int, _items, _list, _money, _text, parse_datetime
+from .records import HotmartBuyer
 
 # Hotmart's subscription statuses, spelled as Hotmart spells them, with a readable label.
 SUBSCRIPTION_STATUSES = [

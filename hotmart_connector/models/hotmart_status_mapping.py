@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from ..hotmart.records import SALE_STATUSES
+from ..const import DEFAULT_STATUS_MAPPING, SALE_STATUSES
 
 # Order states, in the order a sync may move an order forward (docs/architecture.md).
 ORDER_STATES = [
@@ -9,27 +9,6 @@ ORDER_STATES = [
     ("done", "Locked"),
     ("cancel", "Cancelled"),
 ]
-
-# hotmart status -> (order state, import new orders, leave an activity for a person)
-DEFAULT_STATUS_MAPPING = {
-    "APPROVED": ("sale", True, False),
-    "COMPLETE": ("done", True, False),
-    "WAITING_PAYMENT": ("draft", False, False),
-    "PRINTED_BILLET": ("draft", False, False),
-    "PROCESSING_TRANSACTION": ("draft", False, False),
-    "UNDER_ANALISYS": ("draft", False, False),
-    "PRE_ORDER": ("draft", False, False),
-    "STARTED": ("draft", False, False),
-    "OVERDUE": ("draft", False, False),
-    "CANCELLED": ("cancel", False, False),
-    "BLOCKED": ("cancel", False, False),
-    "NO_FUNDS": ("cancel", False, False),
-    "EXPIRED": ("cancel", False, False),
-    "REFUNDED": ("cancel", False, False),
-    "CHARGEBACK": ("cancel", False, False),
-    "PROTESTED": ("sale", True, True),
-    "PARTIALLY_REFUNDED": ("sale", True, True),
-}
 
 
 class HotmartStatusMapping(models.Model):

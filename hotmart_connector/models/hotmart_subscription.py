@@ -4,8 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..const import PAID_STATUSES
-from ..hotmart.records import SALE_STATUSES
+from ..const import PAID_STATUSES, SALE_STATUSES
 from ..hotmart.subscriptions import (
     CANCELLED_STATUSES,
     RECURRING_STATUSES,

@@ -9,8 +9,9 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, split_every
 
+from ..const import WEBHOOK_EVENTS
 from ..hotmart.exceptions import HotmartBadPayloadError
-from ..hotmart.records import WEBHOOK_EVENTS, parse_webhook
+from ..hotmart.records import parse_webhook
 from ..hotmart.subscriptions import SUBSCRIPTION_EVENTS, parse_subscription_event
 from .guard import as_connector, check_hotmart_role, in_test
 

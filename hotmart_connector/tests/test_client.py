@@ -168,14 +168,6 @@ class TestHotmartClient(FakeHotmartMixin, BaseCase):
         list(client.products())
         self.assertEqual(query(self._calls_to(PRODUCTS_URL)[0])["max_results"], "500")
 
-    def test_each_status_is_read_by_its_own_calls(self):
-        self._token_ok()
-        self.http.add(responses.GET, USERS_URL, json={"items": [], "page_info": {}})
-        statuses = ["APPROVED", "REFUNDED", "CHARGEBACK"]
-        list(self.client.for_each_status(self.client.sales_users, statuses, *WINDOW))
-        asked = [query(c)["transaction_status"] for c in self._calls_to(USERS_URL)]
-        self.assertEqual(asked, statuses)
-
     def test_bad_page_token_is_a_bad_request_not_retried(self):
         self._token_ok()
         self.http.add(
@@ -211,7 +203,7 @@ class TestHotmartClient(FakeHotmartMixin, BaseCase):
         self.http.add(responses.GET, PRODUCTS_URL, status=429, json={"error": "too_many_requests"})
         with self.assertRaises(HotmartRateLimitError) as caught:
             list(client.products())
-        self.assertTrue(caught.exception.transient)
+        self.assertIsInstance(caught.exception, HotmartTransientError)  # a later run may pass
         self.assertEqual(len(self._calls_to(PRODUCTS_URL)), 4)
         self.assertEqual(self.clock.sleeps, [2, 4, 8])
 

@@ -13,10 +13,11 @@ from ..controllers.main import MAX_BODY_BYTES
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import (
     buyers_by_transaction,
-    commissions_by_transaction,
     parse_history_item,
     parse_product,
     parse_webhook,
+)
+from ..hotmart.settlements import (
     parse_webhook_settlement,
     price_details_by_transaction,
     settlements_by_transaction,
@@ -94,7 +95,6 @@ class TestParsersFuzz(BaseCase):
             parse_product,
             buyers_by_transaction,
             price_details_by_transaction,
-            commissions_by_transaction,
             settlements_by_transaction,
             parse_webhook_settlement,
         ):

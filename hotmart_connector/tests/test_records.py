@@ -8,18 +8,18 @@ from decimal import Decimal
 from odoo.tests import BaseCase, tagged
 
 from ..hotmart.exceptions import HotmartBadPayloadError
+from ..hotmart.readers import parse_datetime, without_nul
 from ..hotmart.records import (
     buyers_by_transaction,
-    commissions_by_transaction,
-    parse_datetime,
     parse_history_item,
     parse_product,
     parse_webhook,
     parse_webhook_sale,
+)
+from ..hotmart.settlements import (
     parse_webhook_settlement,
     price_details_by_transaction,
     settlements_by_transaction,
-    without_nul,
 )
 from .common import load_fixture
 
@@ -125,14 +125,12 @@ class TestRestParsers(BaseCase):
         self.assertEqual(usd.real_conversion_rate, Decimal("5.42"))
 
     def test_commissions_accept_both_currency_spellings(self):
-        shares = commissions_by_transaction(load_fixture("sales_commissions.json")["items"])
+        # currency_value on MARKETPLACE and AFFILIATE, currency_code on PRODUCER
+        item = load_fixture("sales_commissions.json")["items"][0]
+        settlement = settlements_by_transaction([item])["HP1001000000002"]
         self.assertEqual(
-            shares["HP1001000000002"],
-            {
-                "MARKETPLACE": (Decimal("198.7"), "BRL"),
-                "PRODUCER": (Decimal("1398.3"), "BRL"),
-                "AFFILIATE": (Decimal("400.0"), "BRL"),
-            },
+            (settlement.fee, settlement.net, settlement.commission, settlement.currency),
+            (Decimal("198.7"), Decimal("1398.3"), Decimal("400.0"), "BRL"),
         )
 
     def test_settlements_add_up_who_gets_what(self):

@@ -6,7 +6,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.tests import tagged
 
-from ..hotmart.records import SALE_STATUS_CODES
+from ..const import SALE_STATUS_CODES
 from .common import HotmartReceiveCase, load_fixture
 
 HISTORY_URL = "https://sandbox.hotmart.com/payments/api/v1/sales/history"

@@ -1,0 +1,122 @@
+"""The account's connection to Hotmart: its client, Test Connection, and errors in words."""
+
+from urllib.parse import urlsplit
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+from ..hotmart.client import HotmartClient
+from ..hotmart.exceptions import (
+    HotmartAuthError,
+    HotmartCredentialsRefusedError,
+    HotmartError,
+    HotmartRateLimitError,
+    HotmartTransientError,
+)
+from .guard import check_hotmart_role, client_tuning
+
+# What tests and benchmarks may tune (guard.tuned_client), never a URL or a credential.
+CLIENT_OPTIONS = (
+    "timeout",
+    "retries",
+    "backoff",
+    "rate_limit_retries",
+    "max_wait",
+    "page_size",
+    "sleep",
+)
+
+
+class HotmartBackend(models.Model):
+    _inherit = "hotmart.backend"
+
+    def _get_client(self, **options):
+        """A Hotmart client with this account's credentials (read as superuser)."""
+        self.ensure_one()
+        backend = self.sudo()
+        # tests and benchmarks tune timeouts and waiting (guard.tuned_client)
+        tuned = client_tuning()
+        options = dict({k: v for k, v in tuned.items() if k in CLIENT_OPTIONS}, **options)
+        return HotmartClient(
+            backend.client_id,
+            backend.client_secret,
+            backend.basic_token,
+            api_url=backend.api_url,
+            auth_url=backend.auth_url,
+            **options,
+        )
+
+    def action_test_connection(self):
+        """Get a token and make one cheap call; the account becomes active on success."""
+        self.ensure_one()
+        check_hotmart_role(self, "group_hotmart_manager")
+        missing = self.sudo()._get_missing_settings()
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Fill in %(fields)s on the Connection tab before testing the connection.",
+                    fields=", ".join(missing),
+                )
+            )
+        try:
+            self._get_client(retries=1, rate_limit_retries=1, max_wait=10).check_connection()
+        except HotmartError as error:
+            reason = self._explain_connection_error(error)
+            self.sudo().message_post(
+                body=self.env._("Test Connection failed: %(reason)s", reason=reason)
+            )
+            return self._notification("danger", self.env._("Test Connection failed"), reason)
+        self.sudo().last_connection_date = fields.Datetime.now()
+        message = self.env._(
+            "%(name)s can talk to Hotmart (%(environment)s). Sales can now be received.",
+            name=self.name,
+            environment=dict(self._fields["environment"]._description_selection(self.env))[
+                self.environment
+            ],
+        )
+        self.sudo().message_post(body=message)
+        return self._notification("success", self.env._("Connected to Hotmart"), message)
+
+    def _notification(self, kind, title, message):
+        """A notification that stays until read when something failed; the form reloads."""
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": kind,
+                "title": title,
+                "message": message,
+                "sticky": kind == "danger",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _explain_connection_error(self, error):
+        """What went wrong, in the user's words, with what to do next. Never a secret."""
+        api_url = self.sudo().api_url or ""
+        api_host = urlsplit(api_url).netloc or api_url
+        if isinstance(error, HotmartCredentialsRefusedError):
+            return self.env._(
+                "Hotmart refused these credentials. Copy the Client ID, the Client Secret and "
+                "the Basic value again from Hotmart (Tools > Hotmart Credentials), without "
+                "spaces, and test again."
+            )
+        if isinstance(error, HotmartAuthError):
+            return self.env._(
+                "Hotmart accepted the credentials but refused them on %(host)s. A sandbox "
+                "credential works only with the Sandbox environment and a production credential "
+                "only with Production: check the Environment of this account.",
+                host=api_host,
+            )
+        if isinstance(error, HotmartRateLimitError):
+            return self.env._(
+                "Hotmart's call limit for this credential is spent for the moment (500 calls "
+                "per minute). Wait a minute and test again."
+            )
+        if isinstance(error, HotmartTransientError):
+            return self.env._(
+                "Hotmart could not be reached: %(reason)s Check the account's URLs and this "
+                "server's internet access, then test again.",
+                reason=error.message,
+            )
+        return self.env._("Hotmart answered in an unexpected way: %(reason)s", reason=error.message)

@@ -1,0 +1,391 @@
+"""Booking a sale as Hotmart settles it: the invoice, the payment in the Hotmart balance
+journal with Hotmart's fee and others' commissions written off, and their mirror on a
+refund."""
+
+from datetime import timedelta
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_amount
+
+from ..hotmart.records import HotmartBuyer
+from .sale_order import QUIET
+
+
+class HotmartSale(models.Model):
+    _inherit = "hotmart.sale"
+
+    def _hotmart_invoice_batch(self):
+        """Invoice these sales' orders, post the invoices, and book what Hotmart credits,
+        each on the day the sale reached the policy."""
+        backend = self.backend_id
+        backend.ensure_one()
+        self._check_settlement_adds_up()
+        self._check_books_agree()
+        orders = self.sale_order_id.with_company(backend.company_id).with_context(**QUIET)
+        orders.filtered(lambda o: o.journal_id != backend.invoice_journal_id).write(
+            {"journal_id": backend.invoice_journal_id.id}
+        )
+        invoices = orders._create_invoices(grouped=True, final=True)
+        invoice_of = {}
+        for invoice in invoices:
+            for order in invoice.invoice_line_ids.sale_line_ids.order_id:
+                invoice_of[order] = invoice
+        moved = {}
+        for sale in self:
+            if sale.sale_order_id not in invoice_of:
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s has nothing to invoice: its products must be invoiced "
+                        "on ordered quantities (product form, Invoicing Policy).",
+                        order=sale.sale_order_id.name,
+                    )
+                )
+            invoice = invoice_of[sale.sale_order_id]
+            day = sale._local_day(sale._policy_date(backend.invoice_policy))
+            invoice.write(
+                {"hotmart_sale_id": sale.id, "hotmart_move_kind": "invoice", "invoice_date": day}
+            )
+            # the invoice keeps the sale's day; a locked period moves its accounting date only
+            open_day = sale._first_open_day(invoice, day)
+            if open_day != day:
+                moved[sale] = (day, open_day)
+                invoice.date = open_day
+            # what is posted, not what the order says: the invoice is checked against Hotmart
+            sale._check_invoice_agrees(invoice)
+        invoices.with_context(**QUIET).action_post()
+        recipients = self._commission_recipients()
+        payments = self._hotmart_settle(
+            {
+                sale: (
+                    invoice_of[sale.sale_order_id],
+                    sale._settlement_payment_vals(invoice_of[sale.sale_order_id], recipients),
+                )
+                for sale in self
+            },
+            "settlement",
+        )
+        for sale in self:
+            invoice, payment = invoice_of[sale.sale_order_id], payments[sale]
+            sale.write(
+                {
+                    "invoice_state": "invoiced",
+                    "invoice_error": False,
+                    "invoice_id": invoice.id,
+                    "payment_id": payment.id,
+                }
+            )
+            body = sale._settled_message(invoice, payment)
+            if sale in moved:
+                body += " " + sale._moved_message(*moved[sale])
+            sale.sale_order_id._message_log(body=body)
+
+    def _first_open_day(self, move, day):
+        """``day``, or the first day after the lock dates that close it, as Odoo moves a
+        date in a locked period."""
+        lock_dates = move._get_violated_lock_dates(day, move._affect_tax_report())
+        return lock_dates[-1][0] + timedelta(days=1) if lock_dates else day
+
+    def _moved_message(self, day, open_day):
+        return self.env._(
+            "Hotmart's date is %(day)s, in a locked period: booked on %(open_day)s, the first "
+            "open day.",
+            day=fields.Date.to_string(day),
+            open_day=fields.Date.to_string(open_day),
+        )
+
+    def _hotmart_reverse_batch(self):
+        """Credit notes for these refunded sales' invoices, and their settlements reversed
+        as they were booked, whatever the account's settings are now."""
+        credit_notes = {}
+        for sale in self:
+            sale._check_invoice_reversible()
+            invoice = sale.invoice_id
+            day = sale._first_open_day(invoice, sale._local_day(sale._refund_moment()))
+            label = sale.sale_order_id._hotmart_status_label(sale.status)
+            credit_note = invoice.with_context(**QUIET)._reverse_moves(
+                [
+                    {
+                        "ref": self.env._(
+                            "Hotmart %(transaction)s: %(status)s",
+                            status=label,
+                            transaction=sale.transaction,
+                        ),
+                        "date": day,
+                        "invoice_date": day,
+                    }
+                ],
+                cancel=False,
+            )
+            credit_note.write({"hotmart_sale_id": sale.id, "hotmart_move_kind": "credit_note"})
+            credit_notes[sale] = credit_note
+        self.env["account.move"].union(*credit_notes.values()).with_context(**QUIET).action_post()
+        payments = self._hotmart_settle(
+            {
+                sale: (credit_note, sale._reversal_payment_vals(credit_note))
+                for sale, credit_note in credit_notes.items()
+            },
+            "refund_settlement",
+        )
+        for sale in self:
+            sale.write(
+                {
+                    "invoice_state": "refunded",
+                    "credit_note_id": credit_notes[sale].id,
+                    "refund_payment_id": payments[sale].id,
+                }
+            )
+            sale.sale_order_id._message_log(
+                body=self.env._(
+                    "Hotmart's news (%(status)s): invoice %(invoice)s reversed by credit note "
+                    "%(credit_note)s, and the Hotmart balance lowered by %(net)s (%(payment)s), "
+                    "as the settlement was booked.",
+                    status=sale.sale_order_id._hotmart_status_label(sale.status),
+                    invoice=sale.invoice_id.name,
+                    credit_note=credit_notes[sale].name,
+                    net=sale._company_money(payments[sale].amount),
+                    payment=payments[sale].name,
+                )
+            )
+
+    def _refund_moment(self):
+        """When Hotmart took the money back: the event's time when a webhook said it, else
+        now (a history read carries no time)."""
+        self.ensure_one()
+        if self.status_source == "webhook" and self.status_date:
+            return min(self.status_date, fields.Datetime.now())
+        return fields.Datetime.now()
+
+    def _hotmart_settle(self, move_and_vals, kind):
+        """Post the payments {sale: (move, payment values)} and reconcile each with its
+        move (the invoice, or the credit note)."""
+        Payment = self.env["account.payment"].with_context(**QUIET)
+        sales = list(move_and_vals)
+        payments = Payment.create([move_and_vals[sale][1] for sale in sales])
+        payments.action_post()
+        for sale, payment in zip(sales, payments, strict=True):
+            move = move_and_vals[sale][0]
+            payment.move_id.write({"hotmart_sale_id": sale.id, "hotmart_move_kind": kind})
+            account = payment.destination_account_id
+            lines = (move.line_ids | payment.move_id.line_ids).filtered(
+                lambda line, a=account: line.account_id == a and not line.reconciled
+            )
+            lines.reconcile()
+        return dict(zip(sales, payments, strict=True))
+
+    def _settlement_payment_vals(self, invoice, recipients=None):
+        """What Hotmart credits for this sale, on the invoice's date: the net in the Hotmart
+        journal, Hotmart's fee (with Hotmart as partner) and others' commissions written off
+        to their accounts, and the difference with the invoice (the account's rate against
+        Hotmart's payout rate, rounding; within the account's limit) to the company's
+        exchange difference accounts."""
+        self.ensure_one()
+        backend = self.backend_id
+        company = backend.company_id
+        currency = company.currency_id
+        day = invoice.date
+        fee, commission, net = (
+            self._payout_to_company(amount, day)
+            for amount in (self.fee_amount, self.commission_amount, self.net_amount)
+        )
+        if currency.compare_amounts(net, 0) <= 0:
+            raise UserError(
+                self.env._(
+                    "Hotmart credits nothing for this sale (net %(net)s): book it by hand.",
+                    net=self._company_money(net),
+                )
+            )
+        difference = currency.round(abs(invoice.amount_total_signed) - fee - commission - net)
+        exchange_account = (
+            company.expense_currency_exchange_account_id
+            if difference > 0
+            else company.income_currency_exchange_account_id
+        )
+        buyer = invoice.commercial_partner_id
+        write_offs = []
+        for amount, account, partner, label in (
+            (fee, backend.fee_account_id, backend._hotmart_partner(), self.env._("Hotmart fee")),
+            *(
+                (share, backend.commission_account_id, recipient, self.env._("Commissions"))
+                for recipient, share in self._commission_lines(commission, day, recipients)
+            ),
+            (difference, exchange_account, buyer, self.env._("Exchange difference")),
+        ):
+            if currency.is_zero(amount):
+                continue
+            if not account:
+                raise UserError(self._missing_account_message(label, amount))
+            write_offs.append(
+                {
+                    "name": f"{label} - Hotmart {self.transaction}",
+                    "account_id": account.id,
+                    "partner_id": partner.id if partner else False,
+                    "currency_id": currency.id,
+                    "amount_currency": amount,
+                    "balance": amount,
+                }
+            )
+        journal = backend.payment_journal_id
+        return self._payment_vals(invoice, journal, "inbound", net, day, write_offs)
+
+    def _named_shares(self):
+        """The commission shares Hotmart names somebody for (a name or an e-mail)."""
+        self.ensure_one()
+        return [
+            share
+            for share in (self.commission_shares or [])
+            if share.get("name") or share.get("email")
+        ]
+
+    def _commission_recipients(self):
+        """{(sale id, share index): contact} of the co-producers and affiliates Hotmart
+        names in these sales, matched or made as buyers are, in one go for the batch."""
+        people = {
+            (sale.id, index): HotmartBuyer(
+                name=share.get("name") or "",
+                email=share.get("email") or "",
+                ucode=share.get("ucode") or "",
+            )
+            for sale in self
+            for index, share in enumerate(sale._named_shares())
+        }
+        if not people:
+            return {}
+        backend = self.backend_id
+        backend.ensure_one()
+        partners, _errors = self.env["res.partner"]._hotmart_find_or_create(backend, people)
+        return partners
+
+    def _commission_lines(self, commission, day, recipients=None):
+        """[(partner or None, amount in company currency)] of others' commissions: one line
+        per co-producer or affiliate Hotmart names (``recipients``, from
+        ``_commission_recipients``), and what nobody is named for on a line without
+        partner. Adds up to ``commission``."""
+        self.ensure_one()
+        named = self._named_shares()
+        if not named:
+            return [(None, commission)]
+        if recipients is None:
+            recipients = self._commission_recipients()
+        currency = self.backend_id.company_id.currency_id
+        lines = [
+            (
+                recipients.get((self.id, index)),
+                self._payout_to_company(share.get("amount") or 0.0, day),
+            )
+            for index, share in enumerate(named)
+        ]
+        rest = currency.round(commission - sum(amount for _partner, amount in lines))
+        if not currency.is_zero(rest):
+            lines.append((None, rest))
+        return lines
+
+    def _missing_account_message(self, label, amount):
+        if label == self.env._("Exchange difference"):
+            return self.env._(
+                "Set the company's exchange difference accounts (Accounting settings) to book "
+                "%(amount)s of exchange difference.",
+                amount=self._company_money(amount),
+            )
+        return self.env._(
+            "Set the account for %(what)s on the Accounting tab of Hotmart account %(name)s to "
+            "book %(amount)s.",
+            what=label,
+            name=self.backend_id.name,
+            amount=self._company_money(amount),
+        )
+
+    def _reversal_payment_vals(self, credit_note):
+        """The settlement mirrored, line by line, as it was booked in company currency, in
+        its journal and on the very account its net went to: the Hotmart balance, fee,
+        commissions and exchange difference go back to what they were, whatever the rates,
+        the journal's accounts and the account's settings are now."""
+        self.ensure_one()
+        settlement = self.payment_id
+        liquidity, _counterpart, write_off_lines = settlement._seek_for_lines()
+        write_offs = [
+            {
+                "name": line.name,
+                "account_id": line.account_id.id,
+                "partner_id": line.partner_id.id,
+                "currency_id": line.currency_id.id,
+                "amount_currency": -line.amount_currency,
+                "balance": -line.balance,
+            }
+            for line in write_off_lines
+        ]
+        journal = settlement.journal_id
+        method = journal.outbound_payment_method_line_ids.filtered(
+            lambda line: line.payment_method_id.code == "manual"
+        )[:1]
+        if not method:
+            raise UserError(
+                self.env._(
+                    "Journal %(journal)s, where settlement %(payment)s was booked, has no Manual "
+                    "outgoing payment method to take it back with: add one (journal form, "
+                    "Outgoing Payments tab), then the next run tries again.",
+                    journal=journal.display_name,
+                    payment=settlement.name,
+                )
+            )
+        values = self._payment_vals(
+            credit_note,
+            journal,
+            "outbound",
+            settlement.amount,
+            credit_note.date,
+            write_offs,
+            method,
+        )
+        values["outstanding_account_id"] = liquidity.account_id[:1].id
+        return values
+
+    def _payment_vals(self, move, journal, direction, amount, day, write_offs, method=None):
+        self.ensure_one()
+        method = method or journal._hotmart_balance_method_lines(direction)[:1]
+        if not method:
+            raise UserError(
+                self.env._(
+                    "Journal %(journal)s has no Manual %(direction)s payment method that posts "
+                    "to its own account %(account)s: set it (journal form, Incoming and "
+                    "Outgoing Payments tabs), then the next run tries again.",
+                    journal=journal.display_name,
+                    direction=self.env._("incoming")
+                    if direction == "inbound"
+                    else self.env._("outgoing"),
+                    account=journal.default_account_id.display_name,
+                )
+            )
+        receivable = move.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        company_currency = self.backend_id.company_id.currency_id
+        return {
+            "payment_type": direction,
+            "partner_type": "customer",
+            "partner_id": move.commercial_partner_id.id,
+            "amount": amount,
+            "currency_id": company_currency.id,
+            "journal_id": journal.id,
+            "date": day,
+            "memo": f"Hotmart {self.transaction}",
+            "payment_method_line_id": method.id,
+            "destination_account_id": receivable.account_id[:1].id,
+            "write_off_line_vals": write_offs,
+        }
+
+    def _company_money(self, amount):
+        company = self.backend_id.company_id
+        return format_amount(self.env, amount, company.currency_id)
+
+    def _settled_message(self, invoice, payment):
+        self.ensure_one()
+        return self.env._(
+            "Invoiced %(invoice)s on %(day)s and settled by Hotmart (%(payment)s): %(net)s "
+            "credited to %(journal)s, Hotmart's fee %(fee)s, commissions %(commission)s.",
+            invoice=invoice.name,
+            day=fields.Date.to_string(invoice.invoice_date),
+            payment=payment.name,
+            net=self._company_money(payment.amount),
+            journal=payment.journal_id.name,
+            fee=format_amount(self.env, self.fee_amount, self.payout_currency_id),
+            commission=format_amount(self.env, self.commission_amount, self.payout_currency_id),
+        )
