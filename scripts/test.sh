@@ -8,7 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 ensure_odoo
-install_python_requirements requirements.txt requirements-test.txt
+install_python_requirements requirements.txt test-requirements.txt
 ensure_postgres
 ensure_chromium
 
