@@ -6,14 +6,14 @@ import pytz
 from psycopg2 import errors
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 from odoo.tools import split_every
 
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..const import PAID_STATUSES, REVERSING_STATUSES
-from .guard import in_test, refuse_unless
+from .guard import as_connector, in_test, refuse_unless
 
 _logger = logging.getLogger(__name__)
 
@@ -337,7 +337,7 @@ class HotmartBackend(models.Model):
         for backend in self.filtered(
             lambda b: b.invoice_policy != "none" and not b.payment_journal_id
         ):
-            backend.sudo()._create_payment_journal()
+            as_connector(backend)._create_payment_journal()
 
     def _hotmart_check_guarded(self, vals_list):
         """Only Accounting administrators decide what the connector books and where. A
@@ -420,8 +420,15 @@ class HotmartBackend(models.Model):
         self.ensure_one()
         if self.payment_journal_id:
             return True
-        self._hotmart_check_guarded([{"payment_journal_id": True}])
-        self.sudo()._create_payment_journal()
+        if not self._is_accounting_admin():
+            raise AccessError(
+                self.env._(
+                    "Only Accounting administrators create the Hotmart balance journal of a "
+                    "Hotmart account."
+                )
+            )
+        # as the connector, in a clean context: no default_* of the caller shapes the journal
+        as_connector(self)._create_payment_journal()
         return True
 
     def _create_payment_journal(self):

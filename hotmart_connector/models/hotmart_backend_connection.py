@@ -13,7 +13,7 @@ from ..hotmart.exceptions import (
     HotmartRateLimitError,
     HotmartTransientError,
 )
-from .guard import check_hotmart_role, client_tuning
+from .guard import as_connector, check_hotmart_role, client_tuning
 
 # What tests and benchmarks may tune (guard.tuned_client), never a URL or a credential.
 CLIENT_OPTIONS = (
@@ -50,7 +50,7 @@ class HotmartBackend(models.Model):
         """Get a token and make one cheap call; the account becomes active on success."""
         self.ensure_one()
         check_hotmart_role(self, "group_hotmart_manager")
-        missing = self.sudo()._get_missing_settings()
+        missing = as_connector(self)._get_missing_settings()
         if missing:
             raise UserError(
                 self.env._(
@@ -62,11 +62,11 @@ class HotmartBackend(models.Model):
             self._get_client(retries=1, rate_limit_retries=1, max_wait=10).check_connection()
         except HotmartError as error:
             reason = self._explain_connection_error(error)
-            self.sudo().message_post(
+            as_connector(self).message_post(
                 body=self.env._("Test Connection failed: %(reason)s", reason=reason)
             )
             return self._notification("danger", self.env._("Test Connection failed"), reason)
-        self.sudo().last_connection_date = fields.Datetime.now()
+        as_connector(self).last_connection_date = fields.Datetime.now()
         message = self.env._(
             "%(name)s can talk to Hotmart (%(environment)s). Sales can now be received.",
             name=self.name,
@@ -74,7 +74,7 @@ class HotmartBackend(models.Model):
                 self.environment
             ],
         )
-        self.sudo().message_post(body=message)
+        as_connector(self).message_post(body=message)
         return self._notification("success", self.env._("Connected to Hotmart"), message)
 
     def _notification(self, kind, title, message):

@@ -369,6 +369,26 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
         backend.action_create_payment_journal()  # the Create button after it: nothing more
         self.assertEqual(backend.payment_journal_id, journal)
 
+    def test_the_callers_context_does_not_shape_the_hotmart_journal(self):
+        equity = self.env["account.account"].create(
+            {"name": "Capital", "code": "HM3002", "account_type": "equity"}
+        )
+        backend = self.env["hotmart.backend"].create(
+            {"name": "Escola Dois", "invoice_policy": "none"}
+        )
+        backend.with_context(
+            default_default_account_id=equity.id, default_type="sale"
+        ).action_create_payment_journal()
+        journal = backend.payment_journal_id
+        self.assertEqual(journal.type, "bank")
+        self.assertNotEqual(journal.default_account_id, equity)
+        manager = new_test_user(
+            self.env, login="hm_books_journal", groups="hotmart_connector.group_hotmart_manager"
+        )
+        other = self.env["hotmart.backend"].create({"name": "Escola Tres"})
+        with self.assertRaises(AccessError):
+            other.with_user(manager).action_create_payment_journal()
+
     def test_a_refund_is_reversed_after_the_settings_are_cleared(self):
         self.receive()
         sale = self.sale("HP1001000000002")  # with an affiliate
