@@ -268,26 +268,40 @@ class HotmartBackend(models.Model):
                 time.sleep(random.uniform(0, 0.1 * (attempt + 1)))  # let the other run finish
 
     def _receive_new_sales_notification(self, result):
-        message = self.env._(
-            "%(received)s orders received, %(failed)s sales failed.",
-            received=result["received"],
-            failed=result["failed"],
-        )
-        if result.get("remaining"):
-            message += " " + self.env._(
-                "%(count)s more are waiting: the scheduled action goes on with them.",
-                count=result["remaining"],
+        received, failed, remaining = result["received"], result["failed"], result.get("remaining")
+        if not received:
+            sentences = [self.env._("No new order.")]
+        elif received == 1:
+            sentences = [self.env._("1 order received.")]
+        else:
+            sentences = [self.env._("%(count)s orders received.", count=received)]
+        if failed == 1:
+            sentences.append(self.env._("1 sale failed: its error says why."))
+        elif failed:
+            sentences.append(
+                self.env._("%(count)s sales failed: their errors say why.", count=failed)
+            )
+        if remaining == 1:
+            sentences.append(self.env._("1 more sale waits: the scheduled action goes on with it."))
+        elif remaining:
+            sentences.append(
+                self.env._(
+                    "%(count)s more sales wait: the scheduled action goes on with them.",
+                    count=remaining,
+                )
             )
         if result.get("fetch_error"):
-            message += " " + self.env._(
-                "Hotmart could not be read completely (%(reason)s): the next run reads the "
-                "same period again.",
-                reason=result["fetch_error"],
+            sentences.append(
+                self.env._(
+                    "Hotmart could not be read completely (%(reason)s): the next run reads the "
+                    "same period again.",
+                    reason=result["fetch_error"],
+                )
             )
         return self._notification(
-            "warning" if result["failed"] or result.get("fetch_error") else "success",
+            "warning" if failed or result.get("fetch_error") else "success",
             self.env._("Hotmart: %(name)s", name=self.name),
-            message,
+            " ".join(sentences),
         )
 
     def action_apply_mapping(self):
@@ -298,12 +312,23 @@ class HotmartBackend(models.Model):
         check_hotmart_role(self, "group_hotmart_manager")
         orders = as_connector(self.env["sale.order"])._hotmart_out_of_step(backend=self)
         result = orders._hotmart_apply_status(self.env._("the Apply Mapping Now button"))
-        message = self.env._(
-            "%(applied)s orders follow their Hotmart status now; %(refused)s could not "
-            "(their chatter says why).",
-            applied=len(result["applied"]),
-            refused=len(result["refused"]),
-        )
+        applied, refused = len(result["applied"]), len(result["refused"])
+        sentences = []
+        if not applied and not refused:
+            sentences.append(self.env._("Every order already follows its Hotmart status."))
+        elif applied == 1:
+            sentences.append(self.env._("1 order follows its Hotmart status now."))
+        elif applied:
+            sentences.append(
+                self.env._("%(count)s orders follow their Hotmart status now.", count=applied)
+            )
+        if refused == 1:
+            sentences.append(self.env._("1 order could not: its chatter says why."))
+        elif refused:
+            sentences.append(
+                self.env._("%(count)s orders could not: their chatter says why.", count=refused)
+            )
+        message = " ".join(sentences)
         return self._notification(
             "warning" if result["refused"] else "success",
             self.env._("Hotmart: %(name)s", name=self.name),
@@ -329,6 +354,18 @@ class HotmartBackend(models.Model):
                     sales,
                     events,
                 )
+
+    def _products_message(self, created, known):
+        sentences = []
+        if created == 1:
+            sentences.append(self.env._("1 product created."))
+        elif created:
+            sentences.append(self.env._("%(count)s products created.", count=created))
+        if known == 1:
+            sentences.append(self.env._("1 product was known already."))
+        elif known:
+            sentences.append(self.env._("%(count)s products were known already.", count=known))
+        return " ".join(sentences) or self.env._("Hotmart has no product yet.")
 
     def action_receive_products(self):
         """Import the Hotmart catalogue: a service product per Hotmart product not known yet."""
@@ -360,10 +397,6 @@ class HotmartBackend(models.Model):
             "params": {
                 "type": "success",
                 "title": self.env._("Hotmart products"),
-                "message": self.env._(
-                    "%(created)s products created, %(known)s already known.",
-                    created=created,
-                    known=known,
-                ),
+                "message": self._products_message(created, known),
             },
         }

@@ -181,23 +181,40 @@ class HotmartSale(models.Model):
         states = {}
         for order in received.sale_order_id:
             states[order._hotmart_state()] = states.get(order._hotmart_state(), 0) + 1
-        parts = [self.env._("%(count)s received", count=len(received))]
-        if states:
-            parts[0] += ": " + ", ".join(
-                f"{count} {SaleOrder._hotmart_outcome_label(state, count)}"
-                for state, count in sorted(states.items())
+        outcomes = ", ".join(
+            SaleOrder._hotmart_count_of(state, count) for state, count in sorted(states.items())
+        )
+        if not received:
+            sentences = [self.env._("No sale was received.")]
+        elif len(received) == 1:
+            sentences = [self.env._("1 sale received: %(outcomes)s.", outcomes=outcomes)]
+        else:
+            sentences = [
+                self.env._(
+                    "%(count)s sales received: %(outcomes)s.",
+                    count=len(received),
+                    outcomes=outcomes,
+                )
+            ]
+        if len(already) == 1:
+            sentences.append(self.env._("1 sale was received before."))
+        elif already:
+            sentences.append(
+                self.env._("%(count)s sales were received before.", count=len(already))
             )
-        if already:
-            parts.append(self.env._("%(count)s already received", count=len(already)))
-        if failed:
-            parts.append(self.env._("%(count)s failed (see their error)", count=len(failed)))
+        if len(failed) == 1:
+            sentences.append(self.env._("1 sale failed: its error says why."))
+        elif failed:
+            sentences.append(
+                self.env._("%(count)s sales failed: their errors say why.", count=len(failed))
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "warning" if failed else "success",
                 "title": self.env._("Hotmart sales"),
-                "message": ", ".join(parts) + ".",
+                "message": " ".join(sentences),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }

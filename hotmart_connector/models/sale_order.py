@@ -286,23 +286,22 @@ class SaleOrder(models.Model):
         return "draft"
 
     @api.model
-    def _hotmart_outcome_label(self, state, count=1):
-        """What an order in ``state`` is called in a count: "2 quotations"."""
+    def _hotmart_count_of(self, state, count):
+        """``count`` orders in ``state``, as a phrase ("2 quotations"): a message for one and
+        one for many, as Portuguese needs (Odoo's translations have no plural forms)."""
         if count == 1:
-            labels = {
-                "draft": self.env._("quotation"),
-                "sale": self.env._("sales order"),
-                "done": self.env._("locked sales order"),
-                "cancel": self.env._("cancelled order"),
-            }
-        else:
-            labels = {
-                "draft": self.env._("quotations"),
-                "sale": self.env._("sales orders"),
-                "done": self.env._("locked sales orders"),
-                "cancel": self.env._("cancelled orders"),
-            }
-        return labels[state]
+            return {
+                "draft": self.env._("1 quotation"),
+                "sale": self.env._("1 sales order"),
+                "done": self.env._("1 locked sales order"),
+                "cancel": self.env._("1 cancelled order"),
+            }[state]
+        return {
+            "draft": self.env._("%(count)s quotations", count=count),
+            "sale": self.env._("%(count)s sales orders", count=count),
+            "done": self.env._("%(count)s locked sales orders", count=count),
+            "cancel": self.env._("%(count)s cancelled orders", count=count),
+        }[state]
 
     @api.model
     def _hotmart_state_label(self, state):

@@ -141,12 +141,12 @@ class TestReceiveOrders(HotmartReceiveCase):
         self.assertEqual(asked["res_model"], "hotmart.sale.receive.confirm")
         self.assertFalse(self.sales.sale_order_id)  # nothing received before the answer
         wizard = self.env["hotmart.sale.receive.confirm"].browse(asked["res_id"])
-        self.assertIn("1 Refunded: each becomes a cancelled order.", wizard.summary)
-        self.assertIn("1 Boleto/PIX issued: each becomes a quotation.", wizard.summary)
+        self.assertIn("Refunded: 1 cancelled order.", wizard.summary)
+        self.assertIn("Boleto/PIX issued: 1 quotation.", wizard.summary)
         self.assertIn("5 other selected sales are received as usual.", wizard.summary)
         result = wizard.action_confirm()
         message = result["params"]["message"]
-        self.assertIn("7 received: ", message)
+        self.assertIn("7 sales received: ", message)
         self.assertIn("1 cancelled order", message)
         self.assertIn("1 quotation", message)
         self.assertEqual(set(self.sales.mapped("state")), {"done"})
@@ -339,7 +339,9 @@ class TestReceiveOrders(HotmartReceiveCase):
         orders = self.sales.sale_order_id
         result = self.sales._receive_confirmed()
         self.assertEqual(self.sales.sale_order_id, orders)
-        self.assertIn("0 received, 7 already received", result["params"]["message"])
+        self.assertIn(
+            "No sale was received. 7 sales were received before.", result["params"]["message"]
+        )
         self.assertEqual(
             self.env["sale.order"].search_count([("hotmart_sale_id", "in", self.sales.ids)]), 7
         )
@@ -468,8 +470,8 @@ class TestReceiveOrders(HotmartReceiveCase):
         self.assertEqual(mxn_sale.state, "failed")
         self.assertIn("No exchange rate for MXN", mxn_sale.error)
         self.assertFalse(mxn_sale.sale_order_id)
-        self.assertIn("6 received", result["params"]["message"])
-        self.assertIn("1 failed", result["params"]["message"])
+        self.assertIn("6 sales received", result["params"]["message"])
+        self.assertIn("1 sale failed: its error says why.", result["params"]["message"])
         self.assertEqual(len((self.sales - mxn_sale).sale_order_id), 6)
         self.env["res.currency.rate"].create(
             {
@@ -528,9 +530,11 @@ class TestReceiveOrders(HotmartReceiveCase):
     def test_receive_products(self):
         self.http.add(responses.GET, PRODUCTS_URL, json=load_fixture("products.json"))
         result = self.backend.action_receive_products()
-        self.assertIn("2 products created, 1 already known", result["params"]["message"])
+        self.assertIn(
+            "2 products created. 1 product was known already.", result["params"]["message"]
+        )
         result = self.backend.action_receive_products()
-        self.assertIn("0 products created, 3 already known", result["params"]["message"])
+        self.assertIn("3 products were known already.", result["params"]["message"])
         book_club = self.env["product.template"].search([("hotmart_product_id", "=", "3456789")])
         self.assertEqual(
             (book_club.name, book_club.type), ("Clube do Livro Digital (assinatura)", "service")
@@ -607,7 +611,7 @@ class TestReceiveCron(HotmartReceiveCase):
     def test_receive_orders_now_button(self):
         self.fake_hotmart()
         result = self.backend.action_receive_orders()
-        self.assertIn("5 orders received, 0 sales failed", result["params"]["message"])
+        self.assertIn("5 orders received.", result["params"]["message"])
 
     def test_scheduled_action_is_shipped_active(self):
         cron = self.env.ref("hotmart_connector.ir_cron_receive_orders")

@@ -29,16 +29,16 @@ class HotmartSaleReceiveConfirm(models.TransientModel):
     def _summary(self, sales):
         SaleOrder = self.env["sale.order"]
         status_labels = dict(sales._fields["status"]._description_selection(self.env))
+        # no article before the outcome: "um"/"uma" would have to agree with it
         groups = {}
         for sale in sales.filtered(lambda s: s.state == "not_imported"):
             key = (sale.status, sale._outcome_state())
             groups[key] = groups.get(key, 0) + 1
         lines = [
             self.env._(
-                "%(count)s %(status)s: each becomes a %(outcome)s.",
-                count=count,
+                "%(status)s: %(outcome)s.",
                 status=status_labels.get(status, status),
-                outcome=SaleOrder._hotmart_outcome_label(state),
+                outcome=SaleOrder._hotmart_count_of(state, count),
             )
             for (status, state), count in sorted(groups.items())
         ]
@@ -59,7 +59,9 @@ class HotmartSaleReceiveConfirm(models.TransientModel):
                 )
             )
         others = len(sales.filtered(lambda s: s.state not in ("not_imported", "before_since")))
-        if others:
+        if others == 1:
+            lines.append(self.env._("1 other selected sale is received as usual."))
+        elif others:
             lines.append(
                 self.env._("%(count)s other selected sales are received as usual.", count=others)
             )
