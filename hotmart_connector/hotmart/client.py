@@ -198,7 +198,9 @@ class HotmartClient:
         )
         token = payload.get("access_token") if isinstance(payload, dict) else None
         if not token or not isinstance(token, str):
-            raise HotmartBadPayloadError("Hotmart's token answer has no access_token.")
+            raise HotmartBadPayloadError(
+                "Hotmart's token answer has no access_token.", reason="token_without_access"
+            )
         try:
             lifetime = max(int(payload.get("expires_in") or 3600), 1)
         except (TypeError, ValueError):
@@ -247,6 +249,7 @@ class HotmartClient:
             "the next run will continue.",
             status_code=429,
             code="too_many_requests",
+            reason="rate_limit_spent",
         )
 
     def _send(self, method, url, params, headers, is_token_call):
@@ -262,13 +265,17 @@ class HotmartClient:
         except requests.Timeout:
             raise HotmartTransientError(
                 f"Hotmart ({host}) did not answer within {self._read_timeout()} seconds; "
-                "try again later."
+                "try again later.",
+                reason="timeout",
+                values={"host": host, "seconds": self._read_timeout()},
             ) from None
         except requests.RequestException as error:
             # requests' own message holds the full URL, secret included: never reuse it
             raise HotmartTransientError(
                 f"Could not reach Hotmart at {host} ({type(error).__name__}). Check the "
-                "account's URLs and this server's internet access, then try again."
+                "account's URLs and this server's internet access, then try again.",
+                reason="unreachable",
+                values={"host": host},
             ) from None
         return response
 
@@ -282,6 +289,8 @@ class HotmartClient:
                     f"Hotmart answered HTTP {status} with a body that is not JSON "
                     f"({self._describe(url, is_token_call)}).",
                     status_code=status,
+                    reason="answer_not_json",
+                    values={"status": status},
                 ) from None
         code, description = self._error_details(response)
         where = self._describe(url, is_token_call)
@@ -290,6 +299,7 @@ class HotmartClient:
                 f"Hotmart refused the credentials (HTTP {status}, {code or 'no reason given'}).",
                 status_code=status,
                 code=code,
+                reason="credentials_refused",
             )
         if status in (401, 403):
             raise HotmartAuthError(
@@ -297,24 +307,31 @@ class HotmartClient:
                 f"{code or 'no reason given'}).",
                 status_code=status,
                 code=code,
+                reason="access_refused",
+                values={"status": status},
             )
         if status == 502:
             raise HotmartWindowTooLargeError(
                 f"Hotmart gave up on {where} (HTTP 502): the query ran past its time limit.",
                 status_code=status,
                 code=code,
+                reason="window_too_large",
             )
         if status >= 500:
             raise HotmartTransientError(
                 f"Hotmart failed on {where} (HTTP {status}) after retries; try again later.",
                 status_code=status,
                 code=code,
+                reason="server_error",
+                values={"status": status},
             )
         detail = f": {description}" if description else ""
         raise HotmartBadRequestError(
             f"Hotmart refused {where} (HTTP {status}, {code or 'bad request'}){detail}.",
             status_code=status,
             code=code,
+            reason="bad_request",
+            values={"status": status, "code": code or "bad request"},
         )
 
     def _error_details(self, response):
@@ -397,7 +414,9 @@ class HotmartClient:
             payload = self.get(path, page_params)
             items = payload.get("items") if isinstance(payload, dict) else None
             if not isinstance(items, list):
-                raise HotmartBadPayloadError(f"Hotmart's answer for {path} has no items list.")
+                raise HotmartBadPayloadError(
+                    f"Hotmart's answer for {path} has no items list.", reason="no_items"
+                )
             yield items
             next_token = (payload.get("page_info") or {}).get("next_page_token")
             if not next_token or next_token == page_token:

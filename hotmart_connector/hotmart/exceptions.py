@@ -1,17 +1,21 @@
 """Typed Hotmart errors, so callers can tell "try again later" from "fix your configuration".
 
-Messages are written for a person and never carry a secret.
+Each error has an English ``message`` for logs, and a ``reason`` (a stable code) with its
+``values``: the Odoo layer (models/explain.py) turns those into a sentence in the user's
+language. Neither ever carries a secret.
 """
 
 
 class HotmartError(Exception):
     """Base of every error the Hotmart client raises."""
 
-    def __init__(self, message, *, status_code=None, code=None):
+    def __init__(self, message, *, status_code=None, code=None, reason=None, values=None):
         super().__init__(message)
         self.message = message
         self.status_code = status_code
-        self.code = code
+        self.code = code  # Hotmart's own error code ("invalid_token"), when it gave one
+        self.reason = reason  # ours, for a translated sentence (models/explain.py)
+        self.values = dict(values or {})
 
 
 class HotmartAuthError(HotmartError):

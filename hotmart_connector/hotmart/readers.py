@@ -63,13 +63,13 @@ def parse_datetime(value):
     if value in (None, "", 0):
         return None
     if isinstance(value, bool):
-        raise HotmartBadPayloadError(f"{value!r} is not a date.")
+        raise _not_a_date(value)
     if isinstance(value, int | float):
         seconds = value if abs(value) < _SECONDS_CEILING else value / 1000
         try:
             return datetime.fromtimestamp(seconds, tz=timezone.utc)
         except (OverflowError, OSError, ValueError):
-            raise HotmartBadPayloadError(f"{value!r} is not a date.") from None
+            raise _not_a_date(value) from None
     if isinstance(value, str):
         text = value.strip()
         if re.fullmatch(r"-?\d+(\.\d+)?", text):
@@ -77,32 +77,50 @@ def parse_datetime(value):
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise HotmartBadPayloadError(f"{value!r} is not a date.") from None
+            raise _not_a_date(value) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
         return moment.astimezone(timezone.utc)
-    raise HotmartBadPayloadError(f"{value!r} is not a date.")
+    raise _not_a_date(value)
+
+
+def _not_a_date(value):
+    return HotmartBadPayloadError(
+        f"{value!r} is not a date.", reason="not_a_date", values={"value": repr(value)[:80]}
+    )
 
 
 def _required(data, path, label=None):
     value = _dig(data, *path)
     if value is None or (isinstance(value, str) and not value.strip()):
+        field = label or ".".join(path)
         raise HotmartBadPayloadError(
-            f"The sale has no {label or '.'.join(path)}: Hotmart's payload is incomplete."
+            f"The sale has no {field}: Hotmart's payload is incomplete.",
+            reason="missing",
+            values={"field": field},
         )
     return value
 
 
 def _money(value, path):
     if isinstance(value, bool):
-        raise HotmartBadPayloadError(f"{'.'.join(path)} is not an amount: {value!r}.")
+        raise _not_an_amount(path, value)
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise HotmartBadPayloadError(f"{'.'.join(path)} is not an amount: {value!r}.") from None
+        raise _not_an_amount(path, value) from None
     if not amount.is_finite():
-        raise HotmartBadPayloadError(f"{'.'.join(path)} is not an amount: {value!r}.")
+        raise _not_an_amount(path, value)
     return amount
+
+
+def _not_an_amount(path, value):
+    field = ".".join(path)
+    return HotmartBadPayloadError(
+        f"{field} is not an amount: {value!r}.",
+        reason="not_an_amount",
+        values={"field": field, "value": repr(value)[:80]},
+    )
 
 
 def _list(value):
@@ -115,7 +133,9 @@ def _items(value, what):
     if value is None:
         return []
     if not isinstance(value, list):
-        raise HotmartBadPayloadError(f"The {what} items are not a list.")
+        raise HotmartBadPayloadError(
+            f"The {what} items are not a list.", reason="items_not_a_list", values={"what": what}
+        )
     return value
 
 

@@ -118,8 +118,21 @@ def _status(value, path):
     status = _text(value).upper()
     status = WEBHOOK_STATUS_ALIASES.get(status, status)
     if status not in SALE_STATUS_CODES:
-        raise HotmartBadPayloadError(f"{'.'.join(path)} {value!r} is not a Hotmart status.")
+        field = ".".join(path)
+        raise HotmartBadPayloadError(
+            f"{field} {value!r} is not a Hotmart status.",
+            reason="not_a_status",
+            values={"field": field, "value": repr(value)[:80]},
+        )
     return status
+
+
+def _purchase_not_an_object():
+    return HotmartBadPayloadError("purchase is not an object.", reason="purchase_not_an_object")
+
+
+def no_data_object():
+    return HotmartBadPayloadError("The webhook has no data object.", reason="no_data")
 
 
 def buyers_by_transaction(users_items):
@@ -210,10 +223,13 @@ class BuyersInWaiting:
 def parse_history_item(item, buyer=None):
     """A HotmartSale from a /sales/history item and, when known, its /sales/users BUYER."""
     if not isinstance(item, dict):
-        raise HotmartBadPayloadError("A sales history item is not an object.")
+        raise HotmartBadPayloadError(
+            "A sales history item is not an object.",
+            reason="item_not_an_object",
+        )
     purchase = _required(item, ("purchase",))
     if not isinstance(purchase, dict):
-        raise HotmartBadPayloadError("purchase is not an object.")
+        raise _purchase_not_an_object()
     price_path = ("purchase", "price", "value")
     history_buyer = item.get("buyer") if isinstance(item.get("buyer"), dict) else {}
     if buyer is None:
@@ -272,10 +288,10 @@ def _webhook_buyer(data):
 def parse_webhook_sale(event_name, data):
     """A HotmartSale from a purchase webhook's ``data``; the event name gives the status."""
     if not isinstance(data, dict):
-        raise HotmartBadPayloadError("The webhook has no data object.")
+        raise no_data_object()
     purchase = _required(data, ("purchase",))
     if not isinstance(purchase, dict):
-        raise HotmartBadPayloadError("purchase is not an object.")
+        raise _purchase_not_an_object()
     status = WEBHOOK_EVENT_STATUSES.get(event_name)
     if not status:
         status = _status(_required(data, ("purchase", "status")), ("purchase", "status"))
@@ -313,12 +329,17 @@ def parse_webhook_sale(event_name, data):
 def parse_webhook(payload):
     """A HotmartWebhookEvent from a postback body (a dict already decoded from JSON)."""
     if not isinstance(payload, dict):
-        raise HotmartBadPayloadError("The webhook body is not a JSON object.")
+        raise HotmartBadPayloadError(
+            "The webhook body is not a JSON object.",
+            reason="body_not_an_object",
+        )
     uid = _text(payload.get("id"))
     event = _text(payload.get("event")).upper()
     if not uid or not event:
+        missing = "id" if not uid else "event name"
         raise HotmartBadPayloadError(
-            "The body is not a Hotmart event: it has no " + ("id." if not uid else "event name.")
+            f"The body is not a Hotmart event: it has no {missing}.",
+            reason="event_without_id" if not uid else "event_without_name",
         )
     is_purchase = event.startswith("PURCHASE_") and event != "PURCHASE_OUT_OF_SHOPPING_CART"
     return HotmartWebhookEvent(
@@ -332,7 +353,9 @@ def parse_webhook(payload):
 def parse_product(item):
     """A HotmartProduct from a /products item (its numeric id is the one sales carry)."""
     if not isinstance(item, dict) or item.get("id") in (None, ""):
-        raise HotmartBadPayloadError("A product has no id: Hotmart's payload is incomplete.")
+        raise HotmartBadPayloadError(
+            "A product has no id: Hotmart's payload is incomplete.", reason="product_without_id"
+        )
     return HotmartProduct(
         id=_text(item.get("id")),
         name=_text(item.get("name")) or _text(item.get("id")),

@@ -66,10 +66,11 @@ def _settlement(shares, rate=None):
             recipients.append(_recipient(source, amount, who))
     currency = currencies.get("net") or next(iter(currencies.values()))
     if any(c and c != currency for c in currencies.values()):
+        listed = ", ".join(sorted(set(currencies.values())))
         raise HotmartBadPayloadError(
-            "Hotmart's commissions of this sale are in different currencies: "
-            + ", ".join(sorted(set(currencies.values())))
-            + "."
+            f"Hotmart's commissions of this sale are in different currencies: {listed}.",
+            reason="mixed_currencies",
+            values={"currencies": listed},
         )
     return HotmartSettlement(currency=currency or "BRL", rate=rate, recipients=recipients, **totals)
 

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .exceptions import HotmartBadPayloadError
 from .readers import _dig, _int, _items, _list, _money, _text, parse_datetime
-from .records import HotmartBuyer
+from .records import HotmartBuyer, no_data_object
 
 # Hotmart's subscription statuses, spelled as Hotmart spells them, with a readable label.
 SUBSCRIPTION_STATUSES = [
@@ -102,7 +102,9 @@ def _code(value):
     code = _text(value)
     if not code:
         raise HotmartBadPayloadError(
-            "The subscription has no subscriber code: Hotmart's payload is incomplete."
+            "The subscription has no subscriber code: Hotmart's payload is incomplete.",
+            reason="missing",
+            values={"field": "subscriber code"},
         )
     return code
 
@@ -110,7 +112,10 @@ def _code(value):
 def parse_subscription_item(item):
     """A HotmartSubscription from an item of a ``/payments/api/v1/subscriptions`` page."""
     if not isinstance(item, dict):
-        raise HotmartBadPayloadError("A subscriptions item is not an object.")
+        raise HotmartBadPayloadError(
+            "A subscriptions item is not an object.",
+            reason="item_not_an_object",
+        )
     price = item.get("price") if isinstance(item.get("price"), dict) else {}
     # a status this code does not know yet is left blank: the rest is still worth storing
     status = _text(item.get("status")).upper()
@@ -196,7 +201,9 @@ def _plan_switch(data):
     plans = [plan for plan in _list(data.get("plans")) if isinstance(plan, dict)]
     current = next((plan for plan in plans if plan.get("current")), None)
     if current is None:
-        raise HotmartBadPayloadError("The plan switch does not say which plan is current.")
+        raise HotmartBadPayloadError(
+            "The plan switch does not say which plan is current.", reason="plan_switch_without_plan"
+        )
     status = _text(subscription.get("status")).upper()
     return HotmartSubscription(
         subscriber_code=_code(
@@ -228,7 +235,10 @@ def _charge_date_change(data):
         or subscription.get("dateNextCharge")
     )
     if not next_charge:
-        raise HotmartBadPayloadError("The charge date change does not give the next charge.")
+        raise HotmartBadPayloadError(
+            "The charge date change does not give the next charge.",
+            reason="charge_date_without_date",
+        )
     status = _text(subscription.get("status")).upper()
     return HotmartSubscription(
         subscriber_code=_code(
@@ -258,9 +268,13 @@ _EVENT_PARSERS = {
 def parse_subscription_event(event_name, data):
     """A HotmartSubscription with what a subscription webhook changed."""
     if event_name not in _EVENT_PARSERS:
-        raise HotmartBadPayloadError(f"{event_name} is not a subscription event.")
+        raise HotmartBadPayloadError(
+            f"{event_name} is not a subscription event.",
+            reason="not_a_subscription_event",
+            values={"event": event_name},
+        )
     if not isinstance(data, dict):
-        raise HotmartBadPayloadError("The webhook has no data object.")
+        raise no_data_object()
     return _EVENT_PARSERS[event_name](data)
 
 

@@ -77,14 +77,18 @@ class HotmartBackend(models.Model):
         tracking=True,
         copy=False,
         help="Automatic runs invoice only the sales that reached the policy (were approved, "
-        "or ended their guarantee) at or after this moment. Choosing a policy sets it to now; "
-        "set it earlier to invoice past sales too.",
+        "or ended their guarantee) at or after this moment. Left empty, it is the moment you "
+        "save the policy; set it earlier to invoice past sales too.",
     )
     invoice_since_count = fields.Integer(
         string="Sales to Invoice",
         compute="_compute_invoice_since_count",
         help="Received sales that reached the policy since Invoice Sales Since and are not "
-        "invoiced yet: the next run invoices them.",
+        "invoiced yet: the next invoicing run (hourly) invoices them.",
+    )
+    invoice_since_summary = fields.Char(
+        compute="_compute_invoice_since_count",
+        help="What Invoice Sales Since means for the sales received already, before saving.",
     )
     exchange_difference_limit = fields.Float(
         string="Exchange Difference Limit (%)",
@@ -124,7 +128,8 @@ class HotmartBackend(models.Model):
         domain="[('type', '=', 'bank')]",
         help="A bank journal that holds what Hotmart owes you: every settled sale adds its net "
         "amount, every refund takes it back, and Hotmart's payouts to your bank leave it. Left "
-        "empty with a policy, one named Hotmart is created when you save.",
+        "empty with a policy, one named after the account (Hotmart (...)) is created when "
+        "you save.",
         copy=False,  # a copy starts without invoicing: an accountant sets it
     )
     fee_account_id = fields.Many2one(
@@ -146,7 +151,13 @@ class HotmartBackend(models.Model):
 
     @api.model
     def _default_tz(self):
-        return self.env.company.partner_id.tz or self.env.user.tz or "America/Sao_Paulo"
+        """The company's time zone; a Brazilian company without one books in São Paulo's."""
+        company = self.env.company
+        if company.partner_id.tz:
+            return company.partner_id.tz
+        if company.country_id.code == "BR":
+            return "America/Sao_Paulo"
+        return self.env.user.tz or "UTC"
 
     def _booking_day(self, moment):
         """The day of a naive UTC moment in the account's booking time zone."""
@@ -171,12 +182,31 @@ class HotmartBackend(models.Model):
     def _compute_invoice_since_count(self):
         Sale = self.env["hotmart.sale"].sudo()
         for backend in self:
-            if backend.invoice_policy == "none" or not backend._origin.id:
-                backend.invoice_since_count = 0
-                continue
-            backend.invoice_since_count = Sale.search_count(
-                backend._origin._due_domain(backend.invoice_policy, backend.invoice_since)
+            count = 0
+            if backend.invoice_policy != "none" and backend._origin.id:
+                count = Sale.search_count(
+                    backend._origin._due_domain(backend.invoice_policy, backend.invoice_since)
+                )
+            backend.invoice_since_count = count
+            backend.invoice_since_summary = backend._invoice_since_summary(count)
+
+    def _invoice_since_summary(self, count):
+        if count == 1:
+            return self.env._(
+                "1 received sale reached the policy since then and is not invoiced yet: the "
+                "next invoicing run (hourly) invoices and settles it, on the day it reached "
+                "the policy."
             )
+        if count:
+            return self.env._(
+                "%(count)s received sales reached the policy since then and are not invoiced "
+                "yet: the next invoicing run (hourly) invoices and settles them, each on the "
+                "day it reached the policy.",
+                count=count,
+            )
+        return self.env._(
+            "No received sale reached the policy since then and waits for an invoice."
+        )
 
     def _hotmart_partner(self):
         """Hotmart as a contact of the account's company, the partner of its fee lines:

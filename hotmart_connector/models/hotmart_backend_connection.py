@@ -13,6 +13,7 @@ from ..hotmart.exceptions import (
     HotmartRateLimitError,
     HotmartTransientError,
 )
+from .explain import explain
 from .guard import as_connector, check_hotmart_role, client_tuning
 
 # What tests and benchmarks may tune (guard.tuned_client), never a URL or a credential.
@@ -117,6 +118,8 @@ class HotmartBackend(models.Model):
             return self.env._(
                 "Hotmart could not be reached: %(reason)s Check the account's URLs and this "
                 "server's internet access, then test again.",
-                reason=error.message,
+                reason=explain(self.env, error),
             )
-        return self.env._("Hotmart answered in an unexpected way: %(reason)s", reason=error.message)
+        return self.env._(
+            "Hotmart answered in an unexpected way: %(reason)s", reason=explain(self.env, error)
+        )

@@ -17,6 +17,7 @@ from ..const import SALE_STATUS_CODES
 from ..hotmart.exceptions import HotmartError
 from ..hotmart.read_ahead import read_ahead
 from ..hotmart.records import BuyersInWaiting, parse_product
+from .explain import explain
 from .guard import as_connector, check_hotmart_role, commits, committing_run
 
 _logger = logging.getLogger(__name__)
@@ -197,7 +198,7 @@ class HotmartBackend(models.Model):
             if statuses is None or statuses:
                 self._fetch_sales(date_from, date_to, statuses, cause=origin)
         except HotmartError as error:
-            fetch_error = error.message
+            fetch_error = explain(self.env, error)
             _logger.warning("Hotmart account %s: reading stopped: %s", self.id, error.message)
         values = {} if fetch_error else dict(when_complete or {})
         self.sudo().write(values)

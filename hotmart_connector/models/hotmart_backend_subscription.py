@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 from ..hotmart.client import to_epoch_ms
 from ..hotmart.exceptions import HotmartError
 from ..hotmart.subscriptions import charges_by_transaction, subscriptions_from_page
+from .explain import explain
 from .guard import as_connector, check_hotmart_role, commits
 
 _logger = logging.getLogger(__name__)
@@ -98,10 +99,12 @@ class HotmartBackend(models.Model):
                 result["processed"] += len(stored)
                 self._end_of_page()
         except HotmartError as error:
-            result["fetch_error"] = error.message
+            result["fetch_error"] = explain(self.env, error)
             _logger.warning("Hotmart account %s: subscriptions not read: %s", self.id, error)
             self._set_last_error(
-                self.env._("Subscriptions not read completely: %(reason)s", reason=error.message),
+                self.env._(
+                    "Subscriptions not read completely: %(reason)s", reason=result["fetch_error"]
+                ),
                 "_sync_subscriptions",
             )
         else:

@@ -11,6 +11,7 @@ from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.readers import without_nul
 from ..hotmart.records import buyers_by_transaction, parse_history_item
 from .bulk import changed_values, raise_concurrent_run
+from .explain import explain
 from .formatting import format_money
 
 _logger = logging.getLogger(__name__)
@@ -295,7 +296,7 @@ class HotmartSale(models.Model):
                 entries[transaction] = {
                     "payload": payload,
                     "state": "failed",
-                    "error": error.message,
+                    "error": explain(self.env, error),
                 }
                 continue
             entries[transaction] = {"payload": payload}

@@ -13,6 +13,7 @@ from ..const import WEBHOOK_EVENTS
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import parse_webhook
 from ..hotmart.subscriptions import SUBSCRIPTION_EVENTS, parse_subscription_event
+from .explain import explain
 from .guard import as_connector, check_hotmart_role, in_test
 
 _logger = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ class HotmartWebhookEvent(models.Model):
             payload = json.loads(body)
             event = parse_webhook(payload)
         except HotmartBadPayloadError as error:
-            reason = error.message
+            reason = explain(self.env, error)
         except (ValueError, RecursionError) as error:
             reason = self.env._("The body is not JSON: %(error)s", error=str(error)[:200])
         if reason:

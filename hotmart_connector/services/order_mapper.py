@@ -12,6 +12,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..hotmart.exceptions import HotmartBadPayloadError
+from ..models.explain import explain
 
 
 def naive_utc(moment):
@@ -45,7 +46,7 @@ class HotmartOrderMapper(models.AbstractModel):
             try:
                 records[sale] = sale._to_record()
             except HotmartBadPayloadError as error:
-                failed[sale] = error.message
+                failed[sale] = explain(self.env, error)
         partners, partner_errors = self.env["res.partner"]._hotmart_find_or_create(
             backend, {sale: record.buyer for sale, record in records.items()}
         )

@@ -222,10 +222,11 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
         self.env["hotmart.backend"]._cron_invoice_sales()
         self.assertEqual(set(sales.mapped("invoice_state")), {"no"}, "received weeks before")
         self.assertEqual(self.backend.invoice_since_count, 0)
+        self.assertIn("No received sale", self.backend.invoice_since_summary)
         with Form(self.backend) as form:
             form.invoice_since = datetime(2026, 11, 3)
             # the form says it before saving: HP...3, 4 and 5 were approved since Nov 3rd
-            self.assertEqual(form.invoice_since_count, 3)
+            self.assertIn("3 received sales reached the policy", form.invoice_since_summary)
         self.env["hotmart.backend"]._cron_invoice_sales()
         invoiced = sales.filtered(lambda s: s.invoice_state == "invoiced")
         self.assertEqual(

@@ -4,6 +4,9 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools.misc import file_path
 from odoo.tools.translate import TranslationModuleReader
 
+from ..hotmart.exceptions import HotmartBadPayloadError
+from ..models.explain import explain
+
 
 @tagged("post_install", "-at_install")
 class TestTranslations(TransactionCase):
@@ -36,3 +39,16 @@ class TestTranslations(TransactionCase):
         in_portuguese = module.with_context(lang="pt_BR")
         self.assertEqual(in_portuguese.shortdesc, "Conector Hotmart")
         self.assertIn("pedidos de venda", in_portuguese.summary)
+
+    def test_hotmart_errors_read_in_the_users_language(self):
+        """The pure-Python layer says why with a reason; people read a translated sentence."""
+        self.env["res.lang"]._activate_lang("pt_BR")
+        self.env.ref("base.module_hotmart_connector")._update_translations(["pt_BR"])
+        error = HotmartBadPayloadError(
+            "'yesterday' is not a date.", reason="not_a_date", values={"value": "'yesterday'"}
+        )
+        self.assertEqual(explain(self.env, error), "'yesterday' is not a date.")
+        portuguese = self.env(context=dict(self.env.context, lang="pt_BR"))
+        self.assertEqual(explain(portuguese, error), "'yesterday' não é uma data.")
+        # an error without a known reason keeps its English message
+        self.assertEqual(explain(portuguese, HotmartBadPayloadError("odd")), "odd")

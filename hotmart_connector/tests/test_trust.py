@@ -397,7 +397,7 @@ class TestLevelTriggeredStatus(HotmartReceiveCase):
         result = self.backend.action_apply_mapping()
         self.assertEqual(self.order.state, "cancel")
         self.assertEqual(self.order.hotmart_applied_status, "CHARGEBACK")
-        self.assertIn("1 orders follow", result["params"]["message"])
+        self.assertIn("1 order follows its Hotmart status now.", result["params"]["message"])
 
     def test_allow_going_back_switched_on_moves_a_refused_order(self):
         self.rest_says("REFUNDED")
