@@ -504,7 +504,7 @@ class HotmartBackend(models.Model):
                     ("approved_date", ">=", start),
                 ],
                 ["backend_id"],
-                ["amount_company:sum"],
+                ["paid_amount_company:sum"],
             ):
                 paid[(backend, name)] = total
         webhooks = dict(

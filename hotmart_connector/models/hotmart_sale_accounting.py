@@ -67,6 +67,16 @@ class HotmartSale(models.Model):
         store=True,
         help="Fee, commissions and net together, in the payout currency.",
     )
+    paid_amount_company = fields.Monetary(
+        string="Paid (company currency)",
+        currency_field="company_currency_id",
+        compute="_compute_paid_amount_company",
+        store=True,
+        help="What the sale is worth in company currency by Hotmart's own figures when it "
+        "paid them out in that currency (its gross), otherwise as converted when received. "
+        "The overview adds these up: a wrong rate does not inflate it once Hotmart's "
+        "commissions are known.",
+    )
     invoice_state = fields.Selection(
         [
             ("no", "Not to Invoice"),
@@ -91,6 +101,14 @@ class HotmartSale(models.Model):
     refund_payment_id = fields.Many2one(
         "account.payment", string="Reversed Settlement", readonly=True, copy=False
     )
+
+    @api.depends("amount_company", "gross_amount", "payout_currency_id", "company_currency_id")
+    def _compute_paid_amount_company(self):
+        for sale in self:
+            if sale.payout_currency_id and sale.payout_currency_id == sale.company_currency_id:
+                sale.paid_amount_company = sale.gross_amount
+            else:
+                sale.paid_amount_company = sale.amount_company
 
     @api.depends("fee_amount", "commission_amount", "net_amount")
     def _compute_gross_amount(self):

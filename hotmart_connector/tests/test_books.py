@@ -133,6 +133,8 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
         self.assertIn("exchange difference limit of 10.0%", usd.invoice_error)
         self.assertFalse(self.hotmart_moves(usd))
         self.assertEqual(self.balance(self.loss_account), self.balance_of_others("loss"))
+        # the overview counts what Hotmart grossed in reais, not the typo
+        self.assertEqual(usd.paid_amount_company, 514.1)
 
     def balance_of_others(self, kind):
         """The exchange difference the other (well converted) sales booked."""
