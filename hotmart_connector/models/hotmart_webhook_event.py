@@ -306,7 +306,9 @@ class HotmartWebhookEvent(models.Model):
 
     def _process_purchases(self, purchases):
         """[(event record, parsed event, data)] of one account, in order: store each sale
-        (one bad event fails alone), make their orders follow, receive the new ones."""
+        (one bad event fails alone), make their orders follow, receive the new ones. The one
+        path for purchase events: a batch of the scheduled action, or one event processed
+        alone (Process Again, or a batch's fallback)."""
         backend = self[:1].backend_id.sudo()
         transactions = {parsed.sale.transaction for _event, parsed, _data in purchases}
         # one (account, transaction) at a time, taken in one order so batches never deadlock
@@ -484,23 +486,8 @@ class HotmartWebhookEvent(models.Model):
                 }
             )
             return
-        backend = self.backend_id.sudo()
-        # one (account, transaction) at a time: a webhook racing a run or another delivery
-        self.env.cr.execute(
-            "SELECT pg_advisory_xact_lock(%s)",
-            [advisory_key("hotmart", backend.id, event.sale.transaction)],
-        )
-        Sale = self.env["hotmart.sale"].sudo()
-        sale, stale = Sale._store_webhook_sale(backend, event, payload.get("data"))
-        # level-triggered: whatever the event, an order out of step with its sale follows it
-        sale._apply_status_to_orders(self._cause(event.event))
-        result = {"received": Sale, "failed": Sale}
-        if not stale and not sale.sale_order_id and sale._is_importable():
-            result = sale._receive(origin=self._cause(event.event))
-        outcome = self._sale_outcome(
-            sale, stale, sale in result["received"], sale in result["failed"]
-        )
-        self.write(dict(outcome, sale_id=sale.id, error=False))
+        # one path for a purchase, whether it comes alone or with 199 others
+        self._process_purchases([(self, event, payload.get("data"))])
 
     def _process_subscription_event(self, event, data):
         """Apply a cancellation, plan switch or new charge date to its subscription, unless

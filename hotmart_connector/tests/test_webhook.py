@@ -326,6 +326,31 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         partners = sales.sale_order_id.partner_id
         self.assertEqual(len(partners), len(set(sales.mapped("buyer_email"))))
 
+    def test_one_path_for_one_event_and_for_two_hundred(self):
+        """A purchase event processed alone (Process Again) and a scheduled batch of 200 go
+        through the same code: _process_purchases, with 1 and with 200 events."""
+        data = StandInData(sales=201, seed=31, statuses={"APPROVED": 1}, currencies={"BRL": 1})
+        payloads = [webhook_event(sale) for sale in data.sales.values()]
+        sizes = []
+        real = type(self.Event)._process_purchases
+
+        def counting(events, purchases):
+            sizes.append(len(purchases))
+            return real(events, purchases)
+
+        alone = self.store(payloads[0])
+        alone.state = "failed"  # Process Again takes failed events
+        with patch.object(type(self.Event), "_process_purchases", counting):
+            alone.action_process_again()
+            for payload in payloads[1:]:
+                self.store(payload)
+            self.process()
+        self.assertEqual(sizes, [1, 200])
+        events = self.events()
+        self.assertEqual(len(events), 201)
+        self.assertEqual(set(events.mapped("state")), {"done"})
+        self.assertEqual(len(events.sale_id.sale_order_id), 201)
+
     def test_a_bad_sale_in_a_batch_fails_alone(self):
         payloads, final = self.sandbox_events(6, seed=12)
         broken = payloads[0]
@@ -443,9 +468,14 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         for payload in payloads:
             self.store(payload)
         Event = type(self.Event)
-        with patch.object(
-            Event, "_process_purchases", side_effect=RuntimeError("bulk path broke"), autospec=True
-        ):
+        real = Event._process_purchases
+
+        def breaking_in_bulk(events, purchases):
+            if len(purchases) > 1:  # something only a batch meets: each event goes alone
+                raise RuntimeError("bulk path broke")
+            return real(events, purchases)
+
+        with patch.object(Event, "_process_purchases", breaking_in_bulk):
             self.process()
         sales = self.env["hotmart.sale"].search([("transaction", "in", list(final))])
         self.assertEqual(len(sales.sale_order_id), 4)
