@@ -1,8 +1,10 @@
 """Bulk ORM work in which one bad record only fails itself."""
 
 import logging
+import random
+import time
 
-from psycopg2 import IntegrityError
+from psycopg2 import IntegrityError, errors
 
 from odoo.exceptions import UserError, ValidationError
 
@@ -25,6 +27,51 @@ def raise_concurrent_run(cr, what):
         [f"Another transaction created the same {what} first; retry"],
         log_exceptions=False,
     )
+
+
+def together_else_each(records, work, on_failure, what):
+    """``work(records)`` in one savepoint; if Odoo refuses it, ``work(record)`` for each
+    record in a savepoint of its own, and ``on_failure(record, error)`` for each one refused
+    alone: one bad record never stops the others, and a good batch costs one pass."""
+    if not records:
+        return
+    env = records.env
+    try:
+        with env.cr.savepoint():
+            work(records)
+            env.flush_all()
+        return
+    except REFUSALS as error:
+        if len(records) == 1:
+            on_failure(records, error)
+            return
+        _logger.info("%s in bulk failed (%s); one by one.", what, error)
+    for record in records:
+        try:
+            with env.cr.savepoint():
+                work(record)
+                env.flush_all()
+        except REFUSALS as error:
+            on_failure(record, error)
+
+
+def retry_lost_races(env, work, attempts, what, committing):
+    """``work()`` in the scheduled run's transaction; when it loses a race to a concurrent
+    transaction (serialization failure, deadlock), roll back and do it again, in a new
+    transaction that sees what the other one made, up to ``attempts`` more times. Outside
+    a committing run (a person's click, a test) the error goes up to whoever owns the
+    transaction: Odoo retries an HTTP request that fails this way. Every lost race means
+    another run made progress, so the retries converge."""
+    for attempt in range(attempts + 1):
+        try:
+            return work()
+        except errors.TransactionRollbackError as error:
+            if not committing or attempt == attempts:
+                raise
+            _logger.info("%s lost a race (%s); trying it again.", what, error.pgerror or error)
+            env.cr.rollback()
+            env.invalidate_all()
+            time.sleep(random.uniform(0, 0.1 * (attempt + 1)))  # let the other run finish
 
 
 def changed_values(record, values):

@@ -2,12 +2,8 @@
 with their commits, retries and error bookkeeping; payload retention."""
 
 import logging
-import random
-import time
 from datetime import timedelta
 from itertools import zip_longest
-
-from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -17,6 +13,7 @@ from ..const import SALE_STATUS_CODES
 from ..hotmart.exceptions import HotmartError
 from ..hotmart.read_ahead import read_ahead
 from ..hotmart.records import BuyersInWaiting, parse_product
+from .bulk import retry_lost_races
 from .explain import explain
 from .guard import as_connector, check_hotmart_role, commits, committing_run
 
@@ -253,20 +250,13 @@ class HotmartBackend(models.Model):
         retries an HTTP request that fails this way.
         """
         Sale = self.env["hotmart.sale"].sudo()
-        for attempt in range(RACE_RETRIES + 1):
-            try:
-                return Sale.browse(sale_ids)._receive(origin)
-            except errors.TransactionRollbackError as error:
-                if not commits() or attempt == RACE_RETRIES:
-                    raise
-                _logger.info(
-                    "Hotmart account %s: a batch lost a race (%s); trying it again.",
-                    self.id,
-                    error.pgerror or error,
-                )
-                self.env.cr.rollback()
-                self.env.invalidate_all()
-                time.sleep(random.uniform(0, 0.1 * (attempt + 1)))  # let the other run finish
+        return retry_lost_races(
+            self.env,
+            lambda: Sale.browse(sale_ids)._receive(origin),
+            RACE_RETRIES,
+            f"Hotmart account {self.id}: a receive batch",
+            commits(),
+        )
 
     def _receive_new_sales_notification(self, result):
         received, failed, remaining = result["received"], result["failed"], result.get("remaining")

@@ -1,14 +1,13 @@
 import logging
 from datetime import timedelta
 
-from psycopg2 import errors
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..hotmart.client import to_epoch_ms
 from ..hotmart.exceptions import HotmartError
 from ..hotmart.subscriptions import charges_by_transaction, subscriptions_from_page
+from .bulk import retry_lost_races
 from .explain import explain
 from .guard import as_connector, check_hotmart_role, commits
 
@@ -129,15 +128,13 @@ class HotmartBackend(models.Model):
     def _store_page_retrying(self, items, cause, asked_at):
         """In scheduled runs, a page that lost a race (a webhook storing the same new
         subscriber) is stored again in a new transaction instead of ending the sync."""
-        for attempt in range(RACE_RETRIES + 1):
-            try:
-                return self._store_subscriptions_page(items, cause, asked_at)
-            except errors.TransactionRollbackError:
-                if not commits() or attempt == RACE_RETRIES:
-                    raise
-                self.env.cr.rollback()
-                self.env.invalidate_all()
-        return []
+        return retry_lost_races(
+            self.env,
+            lambda: self._store_subscriptions_page(items, cause, asked_at),
+            RACE_RETRIES,
+            f"Hotmart account {self.id}: a subscriptions page",
+            commits(),
+        )
 
     # ------------------------------------------------------------------ linking charges
 

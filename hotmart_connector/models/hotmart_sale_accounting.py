@@ -9,7 +9,7 @@ from odoo.tools import format_amount
 from ..const import PAID_STATUSES, REVERSING_STATUSES
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.settlements import settlements_by_transaction
-from .bulk import REFUSALS, reason_of
+from .bulk import reason_of, together_else_each
 
 _logger = logging.getLogger(__name__)
 
@@ -315,24 +315,12 @@ class HotmartSale(models.Model):
     def _isolated(self, method, on_failure):
         """Run ``method`` on all these sales in one go; if that fails, on each alone, and
         ``on_failure(error)`` for each sale that fails alone."""
-        if not self:
-            return
-        try:
-            with self.env.cr.savepoint():
-                getattr(self, method)()
-                self.env.flush_all()
-            return
-        except REFUSALS as error:
-            if len(self) == 1:
-                return getattr(self, on_failure)(error)
-            _logger.info("Hotmart %s in bulk failed (%s); one by one.", method, error)
-        for sale in self:
-            try:
-                with self.env.cr.savepoint():
-                    getattr(sale, method)()
-                    self.env.flush_all()
-            except REFUSALS as error:
-                getattr(sale, on_failure)(error)
+        together_else_each(
+            self,
+            lambda sales: getattr(sales, method)(),
+            lambda sale, error: getattr(sale, on_failure)(error),
+            f"Hotmart {method}",
+        )
 
     def _hotmart_invoicing_failed(self, error):
         reason = reason_of(error)

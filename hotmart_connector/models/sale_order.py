@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_round
 
-from .bulk import REFUSALS, create_isolated, reason_of
+from .bulk import REFUSALS, create_isolated, reason_of, together_else_each
 
 _logger = logging.getLogger(__name__)
 
@@ -313,34 +313,29 @@ class SaleOrder(models.Model):
         an order that cannot be moved says so in its chatter."""
         if target == "draft" or not self:
             return
-        try:
-            with self.env.cr.savepoint():
-                self.with_context(**QUIET)._hotmart_move("draft", target)
-                self.flush_recordset()
-            return
-        except REFUSALS as error:
-            _logger.info("Bulk move to %s failed (%s); moving one by one.", target, error)
-        for order in self:
-            try:
-                with self.env.cr.savepoint():
-                    order.with_context(**QUIET)._hotmart_move("draft", target)
-                    order.flush_recordset()
-            except REFUSALS as error:
-                # not applied: the next sync tries again
-                order.with_context(**QUIET).write(
-                    {
-                        "hotmart_applied_status": False,
-                        "hotmart_refused_status": order.hotmart_sale_id.status,
-                    }
+
+        def refused(order, error):
+            # not applied: the next sync tries again
+            order.with_context(**QUIET).write(
+                {
+                    "hotmart_applied_status": False,
+                    "hotmart_refused_status": order.hotmart_sale_id.status,
+                }
+            )
+            order._message_log(
+                body=self.env._(
+                    "Could not set this order to %(state)s as Hotmart's status asks: %(reason)s",
+                    state=self._hotmart_state_label(target),
+                    reason=reason_of(error),
                 )
-                order._message_log(
-                    body=self.env._(
-                        "Could not set this order to %(state)s as Hotmart's status asks: "
-                        "%(reason)s",
-                        state=self._hotmart_state_label(target),
-                        reason=reason_of(error),
-                    )
-                )
+            )
+
+        together_else_each(
+            self,
+            lambda orders: orders.with_context(**QUIET)._hotmart_move("draft", target),
+            refused,
+            f"Moving orders to {target}",
+        )
 
     def _hotmart_schedule_review(self, status):
         """Leave a to-do for a person: Hotmart's status needs one (a dispute...)."""
