@@ -210,18 +210,18 @@ class HotmartBackend(models.Model):
 
     def _hotmart_partner(self):
         """Hotmart as a contact of the account's company, the partner of its fee lines:
-        Hotmart's Brazilian entity bills producers its fees in a monthly note. Created once
-        per company (an advisory lock keeps two runs from making two)."""
+        Hotmart's Brazilian entity bills producers its fees in a monthly note. Made once per
+        company under an xml id (an advisory lock keeps two runs from making two), and made
+        again if somebody deleted it."""
         self.ensure_one()
-        company = self.company_id
-        xmlid = f"hotmart_partner_company_{company.id}"
-        partner = self.env.ref(f"hotmart_connector.{xmlid}", raise_if_not_found=False)
+        partner = self._hotmart_partner_data()[1]
         if partner:
             return partner
+        company = self.company_id
         self.env.cr.execute(
             "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"hotmart-partner-{company.id}"]
         )
-        partner = self.env.ref(f"hotmart_connector.{xmlid}", raise_if_not_found=False)
+        data, partner = self._hotmart_partner_data()
         if partner:
             return partner
         partner = (
@@ -239,16 +239,36 @@ class HotmartBackend(models.Model):
                 }
             )
         )
-        self.env["ir.model.data"].sudo().create(
-            {
-                "module": "hotmart_connector",
-                "name": xmlid,
-                "model": "res.partner",
-                "res_id": partner.id,
-                "noupdate": True,
-            }
-        )
+        if data:  # its contact was deleted: the xml id now names the new one
+            data.res_id = partner.id
+        else:
+            self.env["ir.model.data"].sudo().create(
+                {
+                    "module": "hotmart_connector",
+                    "name": f"hotmart_partner_company_{company.id}",
+                    "model": "res.partner",
+                    "res_id": partner.id,
+                    "noupdate": True,
+                }
+            )
         return partner
+
+    def _hotmart_partner_data(self):
+        """(xml id row, existing contact or None) of Hotmart's contact in this company, read
+        from the table, not Odoo's cache of xml ids (a rolled back run may have left one)."""
+        data = (
+            self.env["ir.model.data"]
+            .sudo()
+            .search(
+                [
+                    ("module", "=", "hotmart_connector"),
+                    ("name", "=", f"hotmart_partner_company_{self.company_id.id}"),
+                ],
+                limit=1,
+            )
+        )
+        partner = self.env["res.partner"].sudo().browse(data.res_id).exists() if data else None
+        return data, partner or None
 
     @api.model
     def _default_invoice_journal(self):

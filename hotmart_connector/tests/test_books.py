@@ -455,6 +455,17 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
         )
         self.assertFalse(commission_lines.partner_id & sales.sale_order_id.partner_id)
         self.assertEqual(self.backend._hotmart_partner(), hotmart)
+        # its xml id names a contact that is gone (a rolled back run, a deletion): the next
+        # settlement makes it again, under the same xml id
+        data = self.env["ir.model.data"].search(
+            [("module", "=", "hotmart_connector"), ("name", "=like", "hotmart_partner_company_%")]
+        )
+        data.res_id = (
+            max(self.env["res.partner"].with_context(active_test=False).search([]).ids) + 1000
+        )
+        again = self.backend._hotmart_partner()
+        self.assertTrue(again.exists())
+        self.assertEqual(self.backend._hotmart_partner(), again)
 
     def test_commission_lines_carry_the_affiliate_hotmart_names(self):
         answer = self.commissions_answer
