@@ -3,29 +3,34 @@ against what Hotmart reported, and refused with both figures when it differs."""
 
 from odoo import fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount, formatLang
+from odoo.tools import format_amount
 
 
 class HotmartSale(models.Model):
     _inherit = "hotmart.sale"
 
-    def _check_books_agree(self):
-        """Before anything is made: the order is still the one made from Hotmart's amount
-        (the invoice is checked again once made: ``_check_invoice_agrees``)."""
-        for sale in self:
-            order = sale.sale_order_id
-            sale._check_total_is_hotmarts(order.amount_total, order.currency_id, order.name)
-
-    def _check_invoice_agrees(self, invoice):
-        """The invoice about to be posted is what the buyer paid, to the buyer, and within
-        the account's exchange difference limit of what Hotmart grossed, or the sale fails
-        (the batch's savepoint undoes the invoice)."""
+    def _check_invoice_agrees(self, invoice, first_rate_days):
+        """The invoice about to be posted is what the buyer paid (the total the order was
+        made with), to the buyer, and within the account's exchange difference limit of what
+        Hotmart grossed, or the sale fails (the batch's savepoint undoes the invoice). The
+        invoice, not the order: whatever changed the order, what would be booked is checked."""
         self.ensure_one()
-        total = abs(invoice.amount_total_signed)
-        self._check_total_is_hotmarts(
-            total, invoice.company_id.currency_id, invoice.name or invoice.ref or "-"
-        )
         order = self.sale_order_id
+        company_currency = self.backend_id.company_id.currency_id
+        total = abs(invoice.amount_total_signed)
+        made_for = order.hotmart_expected_total or self.amount_company
+        if company_currency.compare_amounts(total, made_for):
+            raise UserError(
+                self.env._(
+                    "%(document)s totals %(total)s, but order %(order)s was made for %(paid)s, "
+                    "what the buyer paid on Hotmart. The connector invoices only what Hotmart "
+                    "reported: put the order back as it was received, or invoice it by hand.",
+                    document=invoice.name or invoice.ref or "-",
+                    order=order.name,
+                    total=self._company_money(total),
+                    paid=self._company_money(made_for),
+                )
+            )
         if invoice.commercial_partner_id != order.partner_id.commercial_partner_id:
             raise UserError(
                 self.env._(
@@ -35,34 +40,15 @@ class HotmartSale(models.Model):
                     partner=invoice.commercial_partner_id.display_name,
                 )
             )
-        self._check_exchange_difference(total, invoice.date)
+        self._check_exchange_difference(total, invoice.date, first_rate_days)
 
-    def _check_total_is_hotmarts(self, total, currency, document):
-        """``total`` (of an order or an invoice) is the total the order was made with."""
-        self.ensure_one()
-        company_currency = self.backend_id.company_id.currency_id
-        made_for = self.sale_order_id.hotmart_expected_total or self.amount_company
-        if currency != company_currency or company_currency.compare_amounts(total, made_for):
-            raise UserError(
-                self.env._(
-                    "%(document)s totals %(total)s, but order %(order)s was made for %(paid)s, "
-                    "what the buyer paid on Hotmart. The connector invoices only what Hotmart "
-                    "reported: put the order back as it was received, or invoice it by hand.",
-                    document=document,
-                    order=self.sale_order_id.name,
-                    total=formatLang(self.env, total, currency_obj=currency),
-                    paid=self._company_money(made_for),
-                )
-            )
-
-    def _check_exchange_difference(self, invoice_total, day):
+    def _check_exchange_difference(self, invoice_total, day, first_rate_days):
         """The invoice and what Hotmart grossed, both in company currency on the invoice's
         day, differ by no more than the account's limit: beyond it, a rate is wrong, not
         drifting."""
         self.ensure_one()
         backend = self.backend_id
-        grossed = self._grossed()
-        gross = self._payout_to_company(grossed, day)
+        gross = self._payout_to_company(self.gross_amount, day, first_rate_days)
         gap = abs(invoice_total - gross)
         if not gross or gap * 100 <= backend.exchange_difference_limit * gross:
             return
@@ -75,7 +61,7 @@ class HotmartSale(models.Model):
                 transaction=self.transaction,
                 invoice=self._company_money(invoice_total),
                 gross=self._company_money(gross),
-                gross_payout=format_amount(self.env, grossed, self.payout_currency_id),
+                gross_payout=format_amount(self.env, self.gross_amount, self.payout_currency_id),
                 percent=round(gap * 100 / gross, 1),
                 limit=backend.exchange_difference_limit,
                 currency=self.currency_id.name or self.currency_code,
@@ -97,15 +83,16 @@ class HotmartSale(models.Model):
             )
         return self.env._("Odoo's rates, Invoicing settings > Currencies")
 
-    def _payout_to_company(self, amount, day):
+    def _payout_to_company(self, amount, day, first_rate_days):
         """``amount`` of the payout currency in company currency on ``day``; a currency
-        without a rate then fails the sale (Odoo would convert it 1:1)."""
+        without a rate then fails the sale (Odoo would convert it 1:1). ``first_rate_days``
+        is the account's ``_first_rate_days`` of the batch's payout currencies."""
         self.ensure_one()
         company = self.backend_id.company_id
         payout = self.payout_currency_id
         if payout == company.currency_id:
             return company.currency_id.round(amount)
-        first_day = self.backend_id._first_rate_days(payout).get(payout.id)
+        first_day = first_rate_days.get(payout.id)
         if not first_day or first_day > day:
             raise UserError(
                 self.env._(
@@ -117,12 +104,6 @@ class HotmartSale(models.Model):
                 )
             )
         return payout._convert(amount, company.currency_id, company, day)
-
-    def _grossed(self):
-        """What Hotmart split between itself, the others and the producer, in the payout
-        currency (from the shares themselves, not a stored sum)."""
-        self.ensure_one()
-        return self.fee_amount + self.commission_amount + self.net_amount
 
     def _check_settlement_adds_up(self):
         """Hotmart's fee, commissions and net add up to what the buyer paid, converted at
@@ -137,7 +118,7 @@ class HotmartSale(models.Model):
                 paid = payout.round(sale.amount * sale.payout_rate)
             else:
                 continue
-            gap = paid - sale._grossed()
+            gap = paid - sale.gross_amount
             if payout.compare_amounts(abs(gap), 0.05) > 0:
                 raise UserError(
                     self.env._(
@@ -145,7 +126,7 @@ class HotmartSale(models.Model):
                         "%(settled)s, but the buyer paid %(paid)s: a share is missing. The next "
                         "run reads Hotmart's commissions again.",
                         transaction=sale.transaction,
-                        settled=format_amount(self.env, sale._grossed(), payout),
+                        settled=format_amount(self.env, sale.gross_amount, payout),
                         paid=format_amount(self.env, paid, payout),
                     )
                 )

@@ -2,6 +2,7 @@
 journal with Hotmart's fee and others' commissions written off, and their mirror on a
 refund."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from odoo import fields, models
@@ -10,6 +11,15 @@ from odoo.tools import format_amount
 
 from ..hotmart.records import HotmartBuyer
 from .sale_order import QUIET
+
+
+@dataclass
+class BatchLookups:
+    """What the settlements of one account's batch look up once, not once per sale."""
+
+    hotmart: models.Model  # Hotmart's own contact in the account's company (its fee lines)
+    first_rate_days: dict  # {currency id: first rate day} of the payout currencies
+    recipients: dict  # {(sale id, share index): contact} of the named commission shares
 
 
 class HotmartSale(models.Model):
@@ -21,7 +31,7 @@ class HotmartSale(models.Model):
         backend = self.backend_id
         backend.ensure_one()
         self._check_settlement_adds_up()
-        self._check_books_agree()
+        lookups = self._batch_lookups()
         orders = self.sale_order_id.with_company(backend.company_id).with_context(**QUIET)
         orders.filtered(lambda o: o.journal_id != backend.invoice_journal_id).write(
             {"journal_id": backend.invoice_journal_id.id}
@@ -52,14 +62,13 @@ class HotmartSale(models.Model):
                 moved[sale] = (day, open_day)
                 invoice.date = open_day
             # what is posted, not what the order says: the invoice is checked against Hotmart
-            sale._check_invoice_agrees(invoice)
+            sale._check_invoice_agrees(invoice, lookups.first_rate_days)
         invoices.with_context(**QUIET).action_post()
-        recipients = self._commission_recipients()
         payments = self._hotmart_settle(
             {
                 sale: (
                     invoice_of[sale.sale_order_id],
-                    sale._settlement_payment_vals(invoice_of[sale.sale_order_id], recipients),
+                    sale._settlement_payment_vals(invoice_of[sale.sale_order_id], lookups),
                 )
                 for sale in self
             },
@@ -79,6 +88,14 @@ class HotmartSale(models.Model):
             if sale in moved:
                 body += " " + sale._moved_message(*moved[sale])
             sale.sale_order_id._message_log(body=body)
+
+    def _batch_lookups(self):
+        backend = self.backend_id
+        return BatchLookups(
+            hotmart=backend._hotmart_partner(),
+            first_rate_days=backend._first_rate_days(self.payout_currency_id),
+            recipients=self._commission_recipients(),
+        )
 
     def _first_open_day(self, move, day):
         """``day``, or the first day after the lock dates that close it, as Odoo moves a
@@ -173,7 +190,7 @@ class HotmartSale(models.Model):
             lines.reconcile()
         return dict(zip(sales, payments, strict=True))
 
-    def _settlement_payment_vals(self, invoice, recipients=None):
+    def _settlement_payment_vals(self, invoice, lookups):
         """What Hotmart credits for this sale, on the invoice's date: the net in the Hotmart
         journal, Hotmart's fee (with Hotmart as partner) and others' commissions written off
         to their accounts, and the difference with the invoice (the account's rate against
@@ -185,7 +202,7 @@ class HotmartSale(models.Model):
         currency = company.currency_id
         day = invoice.date
         fee, commission, net = (
-            self._payout_to_company(amount, day)
+            self._payout_to_company(amount, day, lookups.first_rate_days)
             for amount in (self.fee_amount, self.commission_amount, self.net_amount)
         )
         if currency.compare_amounts(net, 0) <= 0:
@@ -204,17 +221,18 @@ class HotmartSale(models.Model):
         buyer = invoice.commercial_partner_id
         write_offs = []
         for amount, account, partner, label in (
-            (fee, backend.fee_account_id, backend._hotmart_partner(), self.env._("Hotmart fee")),
+            (fee, backend.fee_account_id, lookups.hotmart, self.env._("Hotmart fee")),
             *(
                 (share, backend.commission_account_id, recipient, self.env._("Commissions"))
-                for recipient, share in self._commission_lines(commission, day, recipients)
+                for recipient, share in self._commission_lines(commission, day, lookups)
             ),
-            (difference, exchange_account, buyer, self.env._("Exchange difference")),
+            (difference, exchange_account, buyer, None),
         ):
             if currency.is_zero(amount):
                 continue
             if not account:
                 raise UserError(self._missing_account_message(label, amount))
+            label = label or self.env._("Exchange difference")
             write_offs.append(
                 {
                     "name": f"{label} - Hotmart {self.transaction}",
@@ -256,22 +274,19 @@ class HotmartSale(models.Model):
         partners, _errors = self.env["res.partner"]._hotmart_find_or_create(backend, people)
         return partners
 
-    def _commission_lines(self, commission, day, recipients=None):
+    def _commission_lines(self, commission, day, lookups):
         """[(partner or None, amount in company currency)] of others' commissions: one line
-        per co-producer or affiliate Hotmart names (``recipients``, from
-        ``_commission_recipients``), and what nobody is named for on a line without
-        partner. Adds up to ``commission``."""
+        per co-producer or affiliate Hotmart names, and what nobody is named for on a line
+        without partner. Adds up to ``commission``."""
         self.ensure_one()
         named = self._named_shares()
         if not named:
             return [(None, commission)]
-        if recipients is None:
-            recipients = self._commission_recipients()
         currency = self.backend_id.company_id.currency_id
         lines = [
             (
-                recipients.get((self.id, index)),
-                self._payout_to_company(share.get("amount") or 0.0, day),
+                lookups.recipients.get((self.id, index)),
+                self._payout_to_company(share.get("amount") or 0.0, day, lookups.first_rate_days),
             )
             for index, share in enumerate(named)
         ]
@@ -281,7 +296,8 @@ class HotmartSale(models.Model):
         return lines
 
     def _missing_account_message(self, label, amount):
-        if label == self.env._("Exchange difference"):
+        """``label`` of the missing account, None for the exchange difference accounts."""
+        if not label:
             return self.env._(
                 "Set the company's exchange difference accounts (Accounting settings) to book "
                 "%(amount)s of exchange difference.",
