@@ -250,21 +250,22 @@ class HotmartSale(models.Model):
                     s.backend_id == b and s.state in WAITING_STATES and not s.sale_order_id
                 )
             )
+            importable = set(backend._importable_statuses())
             by_state = {}
             for sale in waiting:
-                state = sale._waiting_state()
+                state = sale._waiting_state(importable)
                 if state != sale.state:
                     by_state[state] = by_state.get(state, self.browse()) | sale
             for state, sales in by_state.items():
                 sales.write({"state": state})
 
-    def _waiting_state(self):
-        """Which waiting state this sale belongs in, by the account's window and mapping."""
+    def _waiting_state(self, importable):
+        """Which waiting state this sale belongs in, by the account's window and the
+        statuses its mapping imports (``importable``)."""
         self.ensure_one()
-        backend = self.backend_id
-        if self.order_date and self.order_date < backend.import_since:
+        if self.order_date and self.order_date < self.backend_id.import_since:
             return "before_since"
-        if self.status in backend._importable_statuses():
+        if self.status in importable:
             return "pending"
         return "not_imported"
 

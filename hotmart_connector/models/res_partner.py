@@ -195,25 +195,18 @@ class _BuyerMatcher:
         companies' own. A buyer typing an employee's e-mail must not bind their sales to the
         employee, nor a portal user who set a buyer's e-mail on their account receive that
         buyer's orders."""
-        users = env["res.users"].sudo().with_context(active_test=False).search([])
-        companies = env["res.company"].sudo().search([])
-        # Hotmart itself, the partner of its fee lines (hotmart.backend._hotmart_partner)
-        hotmart = (
-            env["ir.model.data"]
-            .sudo()
-            .search(
-                [
-                    ("module", "=", "hotmart_connector"),
-                    ("model", "=", "res.partner"),
-                    ("name", "=like", "hotmart\\_partner\\_company\\_%"),
-                ]
-            )
+        # one query, not every user loaded (a shop may have thousands of portal users);
+        # Hotmart itself is there too: the partner of its fee lines (_hotmart_partner)
+        env["res.users"].flush_model(["partner_id"])
+        env["res.company"].flush_model(["partner_id"])
+        env["ir.model.data"].flush_model(["module", "model", "name", "res_id"])
+        env.cr.execute(
+            "SELECT partner_id FROM res_users UNION SELECT partner_id FROM res_company "
+            "UNION SELECT res_id FROM ir_model_data WHERE module = 'hotmart_connector' "
+            "AND model = 'res.partner' AND name LIKE %s",
+            ["hotmart\\_partner\\_company\\_%"],
         )
-        return list(
-            set(users.partner_id.ids)
-            | set(companies.partner_id.ids)
-            | set(hotmart.mapped("res_id"))
-        )
+        return [row[0] for row in env.cr.fetchall() if row[0]]
 
     # matching -------------------------------------------------------------
 
