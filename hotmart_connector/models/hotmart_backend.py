@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..const import PAID_STATUSES, SALE_STATUS_CODES
 from .guard import refuse_unless
@@ -314,11 +314,17 @@ class HotmartBackend(models.Model):
         """Labels of the settings Hotmart needs that are still empty."""
         self.ensure_one()
         required = ("api_url", "auth_url", "client_id", "client_secret", "basic_token")
-        return [
-            self._fields[name].get_description(self.env)["string"]
-            for name in required
-            if not self[name]
-        ]
+        return [self._field_label(name) for name in required if not self[name]]
+
+    def _field_label(self, name):
+        """A field's label, in the reader's language, for a message."""
+        return self._fields[name].get_description(self.env)["string"]
+
+    def _check_connected(self):
+        """Runs and fetches need an account that connected: say so before trying."""
+        self.ensure_one()
+        if self.state != "active":
+            raise UserError(self.env._("Test the connection of %(name)s first.", name=self.name))
 
     @api.constrains("usd_rate", "eur_rate")
     def _check_rates(self):
@@ -366,7 +372,7 @@ class HotmartBackend(models.Model):
                         self.env._(
                             "Account %(name)s, %(field)s: %(problem)s",
                             name=backend.name,
-                            field=backend._fields[field_name].get_description(self.env)["string"],
+                            field=backend._field_label(field_name),
                             problem=problem,
                         )
                     )

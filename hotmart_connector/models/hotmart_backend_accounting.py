@@ -321,7 +321,7 @@ class HotmartBackend(models.Model):
                             "Account %(name)s: %(field)s must be an expense account of "
                             "%(company)s; %(account)s is not.",
                             name=backend.name,
-                            field=backend._fields[name].get_description(self.env)["string"],
+                            field=backend._field_label(name),
                             company=backend.company_id.name,
                             account=account.display_name,
                         )
@@ -338,7 +338,7 @@ class HotmartBackend(models.Model):
                             "Account %(name)s: %(field)s must be a %(kind)s journal; "
                             "%(journal)s is not.",
                             name=backend.name,
-                            field=backend._fields[name].get_description(self.env)["string"],
+                            field=backend._field_label(name),
                             kind=dict(journal._fields["type"]._description_selection(self.env))[
                                 kind
                             ],
@@ -443,11 +443,7 @@ class HotmartBackend(models.Model):
 
     def _missing_invoice_settings(self):
         self.ensure_one()
-        return [
-            self._fields[name].get_description(self.env)["string"]
-            for name in POLICY_SETTINGS
-            if not self[name]
-        ]
+        return [self._field_label(name) for name in POLICY_SETTINGS if not self[name]]
 
     def _fetch_status_extras(self, client, date_from, date_to, status):
         super()._fetch_status_extras(client, date_from, date_to, status)

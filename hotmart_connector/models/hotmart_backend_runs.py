@@ -82,8 +82,7 @@ class HotmartBackend(models.Model):
         """'Receive Orders Now': the scheduled action's work, for this account, now."""
         self.ensure_one()
         check_hotmart_role(self, "group_hotmart_user")
-        if self.state != "active":
-            raise UserError(self.env._("Test the connection of %(name)s first.", name=self.name))
+        self._check_connected()
         backend = as_connector(self)
         result = backend._receive_new_sales(origin=self.env._("the Receive Orders Now button"))
         return self._receive_new_sales_notification(result)

@@ -2,7 +2,6 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 from ..hotmart.client import to_epoch_ms
 from ..hotmart.exceptions import HotmartError
@@ -67,8 +66,7 @@ class HotmartBackend(models.Model):
         """'Sync Subscriptions': the scheduled action's work, for this account, now."""
         self.ensure_one()
         check_hotmart_role(self, "group_hotmart_manager")
-        if self.state != "active":
-            raise UserError(self.env._("Test the connection of %(name)s first.", name=self.name))
+        self._check_connected()
         result = as_connector(self)._sync_subscriptions(self.env._("the Sync Subscriptions button"))
         message = self.env._(
             "%(read)s subscriptions read, %(linked)s charges linked to their subscription.",

@@ -117,8 +117,7 @@ class HotmartSaleFetch(models.TransientModel):
                     company=backend.company_id.name,
                 )
             )
-        if backend.state != "active":
-            raise UserError(self.env._("Test the connection of %(name)s first.", name=backend.name))
+        backend._check_connected()
         if not set(self.status_mapping_ids.backend_id.ids) <= {backend.id}:
             raise UserError(self.env._("Choose statuses of the account's own mapping."))
         return backend
