@@ -1,1 +1,2 @@
 from . import order_mapper
+from . import webhook_processor

@@ -274,7 +274,7 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
         Event = self.env["hotmart.webhook.event"]
         approval = load_fixture("webhook_purchase_approved.json")
         event, _new = Event._store_delivery(self.backend, json.dumps(approval).encode())
-        event._process_isolated()
+        event._process_now()
         sale = event.sale_id
         self.assertEqual(sale.invoice_state, "invoiced")
         item = load_fixture("sales_history_page1.json")["items"][0]

@@ -146,7 +146,7 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
         Event = env["hotmart.webhook.event"]
         event, _new = Event._store_delivery(backend, json.dumps(webhook_event(sale)).encode())
         env.cr.commit()
-        event._process_isolated()
+        event._process_now()
 
     def in_threads(self, *jobs):
         failures = []

@@ -352,7 +352,7 @@ class TestRefundsAndRepeats(HotmartMoneyCase):
         event, _new = self.env["hotmart.webhook.event"]._store_delivery(
             self.backend, json.dumps(load_fixture("webhook_purchase_approved.json")).encode()
         )
-        event._process_isolated()
+        event._process_now()
         webhook_sale = event.sale_id
         self.assertEqual((webhook_sale.fee_amount, webhook_sale.net_amount), (50.2, 446.8))
         self.assertEqual(webhook_sale.invoice_state, "invoiced")
@@ -437,7 +437,7 @@ class TestMoneyWhenThingsGoWrong(HotmartMoneyCase):
         event, _new = self.env["hotmart.webhook.event"]._store_delivery(
             self.backend, json.dumps(approved).encode()
         )
-        event._process_isolated()
+        event._process_now()
         self.assertEqual(event.state, "done")
         self.assertEqual(event.sale_id.sale_order_id.state, "sale")
         self.assertEqual(event.sale_id.invoice_state, "to_invoice")

@@ -157,7 +157,7 @@ class TestSubscriptions(HotmartReceiveCase):
     def deliver(self, payload):
         body = json.dumps(payload).encode()
         event, _new = self.Event._store_delivery(self.backend, body)
-        event._process_isolated()
+        event._process_now()
         return event
 
     def sync(self):

@@ -287,7 +287,7 @@ class TestPayloadRetention(HotmartReceiveCase):
         processed, _new = Event._store_delivery(
             self.backend, json.dumps(load_fixture("webhook_purchase_approved.json")).encode()
         )
-        processed._process_isolated()
+        processed._process_now()
         failed, _new = Event._store_delivery(self.backend, b"not json")
         for event in processed | failed:
             self.backdate(event, received_date=datetime(2026, 10, 1))

@@ -332,15 +332,16 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         data = StandInData(sales=201, seed=31, statuses={"APPROVED": 1}, currencies={"BRL": 1})
         payloads = [webhook_event(sale) for sale in data.sales.values()]
         sizes = []
-        real = type(self.Event)._process_purchases
+        Processor = type(self.env["hotmart.webhook.processor"])
+        real = Processor._process_purchases
 
-        def counting(events, purchases):
+        def counting(processor, backend, purchases):
             sizes.append(len(purchases))
-            return real(events, purchases)
+            return real(processor, backend, purchases)
 
         alone = self.store(payloads[0])
         alone.state = "failed"  # Process Again takes failed events
-        with patch.object(type(self.Event), "_process_purchases", counting):
+        with patch.object(Processor, "_process_purchases", counting):
             alone.action_process_again()
             for payload in payloads[1:]:
                 self.store(payload)
@@ -467,15 +468,15 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         payloads, final = self.sandbox_events(4, seed=13)
         for payload in payloads:
             self.store(payload)
-        Event = type(self.Event)
-        real = Event._process_purchases
+        Processor = type(self.env["hotmart.webhook.processor"])
+        real = Processor._process_purchases
 
-        def breaking_in_bulk(events, purchases):
+        def breaking_in_bulk(processor, backend, purchases):
             if len(purchases) > 1:  # something only a batch meets: each event goes alone
                 raise RuntimeError("bulk path broke")
-            return real(events, purchases)
+            return real(processor, backend, purchases)
 
-        with patch.object(Event, "_process_purchases", breaking_in_bulk):
+        with patch.object(Processor, "_process_purchases", breaking_in_bulk):
             self.process()
         sales = self.env["hotmart.sale"].search([("transaction", "in", list(final))])
         self.assertEqual(len(sales.sale_order_id), 4)
