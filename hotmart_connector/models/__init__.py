@@ -16,7 +16,6 @@ from . import account_journal
 from . import hotmart_backend_accounting
 from . import hotmart_sale_accounting
 from . import hotmart_sale_books
-from . import hotmart_sale_settlement
 from . import hotmart_subscription
 from . import hotmart_sale_subscription
 from . import hotmart_backend_subscription

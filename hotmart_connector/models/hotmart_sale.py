@@ -483,12 +483,18 @@ class HotmartSale(models.Model):
 
     def _apply_status_to_orders(self, cause=None):
         """Orders of these sales follow their sale's Hotmart status where it differs from
-        the one last applied (level-triggered: a refused move is tried again next time)."""
+        the one last applied (level-triggered: a refused move is tried again next time), and
+        their books follow: a refund reverses the invoice, a payment invoices and settles."""
+        Settlement = self.env["hotmart.settlement"]
+        # a refund reverses the invoice first, so that the order may then be cancelled
+        Settlement._book(self, invoice=False)
         orders = self.env["sale.order"].sudo()._hotmart_out_of_step(sales=self)
-        if not orders:
-            return {"applied": orders, "refused": orders}
-        cause = cause or self.env._("status sync")
-        return orders._hotmart_apply_status(cause)
+        result = {"applied": orders, "refused": orders}
+        if orders:
+            result = orders._hotmart_apply_status(cause or self.env._("status sync"))
+        # an order confirmed by a paid status is invoiced as the account's policy says
+        Settlement._book(self, reverse=False)
+        return result
 
     @api.model
     def _store_webhook_sale(self, backend, event, data, sale=None, currencies=None):

@@ -6,10 +6,9 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import format_amount
 
-from ..const import PAID_STATUSES, REVERSING_STATUSES
+from ..const import PAID_STATUSES
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.settlements import settlements_by_transaction
-from .bulk import reason_of, together_else_each
 
 _logger = logging.getLogger(__name__)
 
@@ -178,22 +177,10 @@ class HotmartSale(models.Model):
         for sale in sales:
             values = self._settlement_values(settlements[sale.transaction], currencies)
             sale._write_changes(values)
-        sales._hotmart_accounting(reverse=False)
+        self.env["hotmart.settlement"]._book(sales, reverse=False)
         return sales
 
     # ------------------------------------------------------------------ when
-
-    def _apply_status_to_orders(self, cause=None):
-        # a refund reverses the invoice first, so that the order may then be cancelled
-        self._hotmart_accounting(invoice=False)
-        result = super()._apply_status_to_orders(cause)
-        self._hotmart_accounting(reverse=False)
-        return result
-
-    def _receive(self, origin):
-        result = super()._receive(origin)
-        result["received"]._hotmart_accounting(reverse=False)
-        return result
 
     def _is_invoice_due(self, now):
         """Whether this sale's order reached the account's invoicing policy, at or after the
@@ -231,50 +218,9 @@ class HotmartSale(models.Model):
         """The account's booking day of a naive UTC moment: the same whoever runs it."""
         return self.backend_id._booking_day(moment)
 
-    def _hotmart_accounting(self, invoice=True, reverse=True):
-        """Invoice and settle the sales that reached their account's policy, and reverse the
-        invoiced ones that Hotmart refunded. Each sale fails alone, with its reason."""
-        # an invoiced sale is reversed on a refund even if the account stopped invoicing since
-        sales = self.sudo().filtered(
-            lambda s: (
-                s.sale_order_id
-                and (s.backend_id.invoice_policy != "none" or s.invoice_state == "invoiced")
-            )
-        )
-        if not sales:
-            return
-        # refunded before it was ever invoiced: there is nothing to invoice any more
-        sales.filtered(
-            lambda s: s.status in REVERSING_STATUSES and s.invoice_state in ("to_invoice", "failed")
-        ).write({"invoice_state": "no", "invoice_error": False})
-        if reverse:
-            sales.filtered(
-                lambda s: (
-                    s.invoice_state == "invoiced"
-                    and s.status == "PARTIALLY_REFUNDED"
-                    and not s.partial_refund_noted
-                )
-            )._hotmart_ask_for_partial_credit_note()
-        now = fields.Datetime.now()
-        to_reverse = (
-            sales.filtered(
-                lambda s: s.invoice_state == "invoiced" and s.status in REVERSING_STATUSES
-            )
-            if reverse
-            else sales.browse()
-        )
-        to_invoice = sales.filtered(lambda s: s._is_invoice_due(now)) if invoice else sales.browse()
-        if not (to_reverse or to_invoice):
-            return
-        locked = (to_reverse | to_invoice)._lock_for_accounting()
-        to_reverse &= locked.filtered(lambda s: s.invoice_state == "invoiced")
-        to_invoice &= locked.filtered(lambda s: s.invoice_state not in ("invoiced", "refunded"))
-        for backend in (to_reverse | to_invoice).backend_id:
-            mine = (to_reverse | to_invoice).filtered(lambda s, b=backend: s.backend_id == b)
-            (to_reverse & mine)._isolated("_hotmart_reverse_batch", "_hotmart_reversal_failed")
-            ready = (to_invoice & mine).filtered("payout_currency_id")
-            (to_invoice & mine - ready)._hotmart_wait_for_settlement()
-            ready._isolated("_hotmart_invoice_batch", "_hotmart_invoicing_failed")
+    def _company_money(self, amount):
+        company = self.backend_id.company_id
+        return format_amount(self.env, amount, company.currency_id)
 
     def _hotmart_ask_for_partial_credit_note(self):
         """Hotmart refunded part of an invoiced sale: a person books that part (once)."""
@@ -301,29 +247,7 @@ class HotmartSale(models.Model):
                 ),
             )
 
-    def _lock_for_accounting(self):
-        """Lock these rows: two runs never invoice, settle or reverse one sale twice (a run
-        that finds them changed by another one fails as a serialization error, retried)."""
-        self.flush_recordset()
-        self.env.cr.execute(
-            "SELECT id FROM hotmart_sale WHERE id IN %s ORDER BY id FOR UPDATE",
-            [tuple(self.ids)],
-        )
-        self.invalidate_recordset(["invoice_state", "invoice_id", "credit_note_id"])
-        return self
-
-    def _isolated(self, method, on_failure):
-        """Run ``method`` on all these sales in one go; if that fails, on each alone, and
-        ``on_failure(error)`` for each sale that fails alone."""
-        together_else_each(
-            self,
-            lambda sales: getattr(sales, method)(),
-            lambda sale, error: getattr(sale, on_failure)(error),
-            f"Hotmart {method}",
-        )
-
-    def _hotmart_invoicing_failed(self, error):
-        reason = reason_of(error)
+    def _hotmart_invoicing_failed(self, reason):
         _logger.info("Hotmart sale %s not invoiced: %s", self.transaction, reason)
         told = self.invoice_state == "failed" and self.invoice_error == reason
         self.write({"invoice_state": "failed", "invoice_error": reason})
@@ -335,9 +259,8 @@ class HotmartSale(models.Model):
                 )
             )
 
-    def _hotmart_reversal_failed(self, error):
+    def _hotmart_reversal_failed(self, reason):
         """The sale stays invoiced, so that the next run tries the reversal again."""
-        reason = reason_of(error)
         _logger.info("Hotmart sale %s not reversed: %s", self.transaction, reason)
         if self.invoice_error != reason:
             self.invoice_error = reason

@@ -81,7 +81,8 @@ class HotmartSale(models.Model):
         check_hotmart_role(self, "group_hotmart_user")
 
     def _receive(self, origin):
-        """Make sale orders of these sales; returns {'received', 'already', 'failed'} sales.
+        """Make sale orders of these sales, and invoice the paid ones as the account's policy
+        says; returns {'received', 'already', 'failed'} sales.
 
         Runs as superuser, as a connector does: the orders, customers and products belong to
         the account's company whoever clicked. Rows are locked first, so that two runs at
@@ -95,6 +96,8 @@ class HotmartSale(models.Model):
             received, failed = batch._receive_for_backend(backend, origin)
             result["received"] |= received
             result["failed"] |= failed
+        # a paid sale is invoiced and settled as the account's policy says
+        self.env["hotmart.settlement"]._book(result["received"], reverse=False)
         return result
 
     def _lock_for_receiving(self):

@@ -1,2 +1,3 @@
 from . import order_mapper
 from . import webhook_processor
+from . import settlement

@@ -299,7 +299,7 @@ class TestRefundsAndRepeats(HotmartMoneyCase):
     def test_repeated_runs_make_one_invoice_and_one_payment(self):
         sales = self.receive()
         for _run in range(3):
-            sales._hotmart_accounting()
+            self.env["hotmart.settlement"]._book(sales)
             self.env["hotmart.backend"]._cron_invoice_sales()
             self.backend._fetch_sales(*self.window, statuses=["APPROVED"])
         for sale in sales:

@@ -1,16 +1,27 @@
-"""Booking a sale as Hotmart settles it: the invoice, the payment in the Hotmart balance
-journal with Hotmart's fee and others' commissions written off, and their mirror on a
-refund."""
+"""Booking Hotmart sales as Hotmart settles them: when a sale reaches the account's policy,
+its invoice, and the payment in the Hotmart balance journal with Hotmart's fee and others'
+commissions written off; when Hotmart refunds it, their mirror. Each sale fails alone.
 
+Other addons extend it by inheriting ``hotmart.settlement``: ``_settlement_payment_vals``
+says what Hotmart credits, ``_reversal_payment_vals`` what a refund takes back, and
+``_after_invoice`` / ``_after_reverse`` run once a batch is booked (the fiscal bridge sends
+or cancels its notas fiscais there).
+"""
+
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
+from ..const import REVERSING_STATUSES
 from ..hotmart.records import HotmartBuyer
-from .sale_order import QUIET
+from ..models.bulk import reason_of, together_else_each
+from ..models.sale_order import QUIET
+
+_logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -22,17 +33,87 @@ class BatchLookups:
     recipients: dict  # {(sale id, share index): contact} of the named commission shares
 
 
-class HotmartSale(models.Model):
-    _inherit = "hotmart.sale"
+class HotmartSettlement(models.AbstractModel):
+    _name = "hotmart.settlement"
+    _description = "Hotmart Sale Booking"
 
-    def _hotmart_invoice_batch(self):
+    @api.model
+    def _book(self, sales, invoice=True, reverse=True):
+        """Invoice and settle the sales that reached their account's policy, and reverse the
+        invoiced ones that Hotmart refunded. Each sale fails alone, with its reason."""
+        # an invoiced sale is reversed on a refund even if the account stopped invoicing since
+        sales = sales.sudo().filtered(
+            lambda s: (
+                s.sale_order_id
+                and (s.backend_id.invoice_policy != "none" or s.invoice_state == "invoiced")
+            )
+        )
+        if not sales:
+            return
+        # refunded before it was ever invoiced: there is nothing to invoice any more
+        sales.filtered(
+            lambda s: s.status in REVERSING_STATUSES and s.invoice_state in ("to_invoice", "failed")
+        ).write({"invoice_state": "no", "invoice_error": False})
+        if reverse:
+            sales.filtered(
+                lambda s: (
+                    s.invoice_state == "invoiced"
+                    and s.status == "PARTIALLY_REFUNDED"
+                    and not s.partial_refund_noted
+                )
+            )._hotmart_ask_for_partial_credit_note()
+        now = fields.Datetime.now()
+        to_reverse = (
+            sales.filtered(
+                lambda s: s.invoice_state == "invoiced" and s.status in REVERSING_STATUSES
+            )
+            if reverse
+            else sales.browse()
+        )
+        to_invoice = sales.filtered(lambda s: s._is_invoice_due(now)) if invoice else sales.browse()
+        if not (to_reverse or to_invoice):
+            return
+        locked = self._lock(to_reverse | to_invoice)
+        to_reverse &= locked.filtered(lambda s: s.invoice_state == "invoiced")
+        to_invoice &= locked.filtered(lambda s: s.invoice_state not in ("invoiced", "refunded"))
+        for backend in (to_reverse | to_invoice).backend_id:
+            mine = (to_reverse | to_invoice).filtered(lambda s, b=backend: s.backend_id == b)
+            together_else_each(
+                to_reverse & mine,
+                self._reverse,
+                lambda sale, error: sale._hotmart_reversal_failed(reason_of(error)),
+                "Hotmart reversal",
+            )
+            ready = (to_invoice & mine).filtered("payout_currency_id")
+            (to_invoice & mine - ready)._hotmart_wait_for_settlement()
+            together_else_each(
+                ready,
+                self._invoice,
+                lambda sale, error: sale._hotmart_invoicing_failed(reason_of(error)),
+                "Hotmart invoicing",
+            )
+
+    @api.model
+    def _lock(self, sales):
+        """Lock these rows: two runs never invoice, settle or reverse one sale twice (a run
+        that finds them changed by another one fails as a serialization error, retried)."""
+        sales.flush_recordset()
+        self.env.cr.execute(
+            "SELECT id FROM hotmart_sale WHERE id IN %s ORDER BY id FOR UPDATE",
+            [tuple(sales.ids)],
+        )
+        sales.invalidate_recordset(["invoice_state", "invoice_id", "credit_note_id"])
+        return sales
+
+    @api.model
+    def _invoice(self, sales):
         """Invoice these sales' orders, post the invoices, and book what Hotmart credits,
         each on the day the sale reached the policy."""
-        backend = self.backend_id
+        backend = sales.backend_id
         backend.ensure_one()
-        self._check_settlement_adds_up()
-        lookups = self._batch_lookups()
-        orders = self.sale_order_id.with_company(backend.company_id).with_context(**QUIET)
+        sales._check_settlement_adds_up()
+        lookups = self._batch_lookups(sales)
+        orders = sales.sale_order_id.with_company(backend.company_id).with_context(**QUIET)
         orders.filtered(lambda o: o.journal_id != backend.invoice_journal_id).write(
             {"journal_id": backend.invoice_journal_id.id}
         )
@@ -42,7 +123,7 @@ class HotmartSale(models.Model):
             for order in invoice.invoice_line_ids.sale_line_ids.order_id:
                 invoice_of[order] = invoice
         moved = {}
-        for sale in self:
+        for sale in sales:
             if sale.sale_order_id not in invoice_of:
                 raise UserError(
                     self.env._(
@@ -57,24 +138,24 @@ class HotmartSale(models.Model):
                 {"hotmart_sale_id": sale.id, "hotmart_move_kind": "invoice", "invoice_date": day}
             )
             # the invoice keeps the sale's day; a locked period moves its accounting date only
-            open_day = sale._first_open_day(invoice, day)
+            open_day = self._first_open_day(invoice, day)
             if open_day != day:
                 moved[sale] = (day, open_day)
                 invoice.date = open_day
             # what is posted, not what the order says: the invoice is checked against Hotmart
             sale._check_invoice_agrees(invoice, lookups.first_rate_days)
         invoices.with_context(**QUIET).action_post()
-        payments = self._hotmart_settle(
+        payments = self._settle(
             {
                 sale: (
                     invoice_of[sale.sale_order_id],
-                    sale._settlement_payment_vals(invoice_of[sale.sale_order_id], lookups),
+                    self._settlement_payment_vals(sale, invoice_of[sale.sale_order_id], lookups),
                 )
-                for sale in self
+                for sale in sales
             },
             "settlement",
         )
-        for sale in self:
+        for sale in sales:
             invoice, payment = invoice_of[sale.sale_order_id], payments[sale]
             sale.write(
                 {
@@ -84,17 +165,23 @@ class HotmartSale(models.Model):
                     "payment_id": payment.id,
                 }
             )
-            body = sale._settled_message(invoice, payment)
+            body = self._settled_message(sale, invoice, payment)
             if sale in moved:
-                body += " " + sale._moved_message(*moved[sale])
+                body += " " + self._moved_message(*moved[sale])
             sale.sale_order_id._message_log(body=body)
+        self._after_invoice(sales)
 
-    def _batch_lookups(self):
-        backend = self.backend_id
+    @api.model
+    def _after_invoice(self, sales):
+        """Hook: these sales' invoices are posted and settled, in the batch's savepoint (a
+        failure here undoes them, and the sales fail with the reason)."""
+
+    def _batch_lookups(self, sales):
+        backend = sales.backend_id
         return BatchLookups(
             hotmart=backend._hotmart_partner(),
-            first_rate_days=backend._first_rate_days(self.payout_currency_id),
-            recipients=self._commission_recipients(),
+            first_rate_days=backend._first_rate_days(sales.payout_currency_id),
+            recipients=self._commission_recipients(sales),
         )
 
     def _first_open_day(self, move, day):
@@ -111,14 +198,15 @@ class HotmartSale(models.Model):
             open_day=fields.Date.to_string(open_day),
         )
 
-    def _hotmart_reverse_batch(self):
+    @api.model
+    def _reverse(self, sales):
         """Credit notes for these refunded sales' invoices, and their settlements reversed
         as they were booked, whatever the account's settings are now."""
         credit_notes = {}
-        for sale in self:
+        for sale in sales:
             sale._check_invoice_reversible()
             invoice = sale.invoice_id
-            day = sale._first_open_day(invoice, sale._local_day(sale._refund_moment()))
+            day = self._first_open_day(invoice, sale._local_day(self._refund_moment(sale)))
             label = sale.sale_order_id._hotmart_status_label(sale.status)
             credit_note = invoice.with_context(**QUIET)._reverse_moves(
                 [
@@ -137,14 +225,14 @@ class HotmartSale(models.Model):
             credit_note.write({"hotmart_sale_id": sale.id, "hotmart_move_kind": "credit_note"})
             credit_notes[sale] = credit_note
         self.env["account.move"].union(*credit_notes.values()).with_context(**QUIET).action_post()
-        payments = self._hotmart_settle(
+        payments = self._settle(
             {
-                sale: (credit_note, sale._reversal_payment_vals(credit_note))
+                sale: (credit_note, self._reversal_payment_vals(sale, credit_note))
                 for sale, credit_note in credit_notes.items()
             },
             "refund_settlement",
         )
-        for sale in self:
+        for sale in sales:
             sale.write(
                 {
                     "invoice_state": "refunded",
@@ -164,16 +252,21 @@ class HotmartSale(models.Model):
                     payment=payments[sale].name,
                 )
             )
+        self._after_reverse(sales)
 
-    def _refund_moment(self):
+    @api.model
+    def _after_reverse(self, sales):
+        """Hook: these sales' credit notes and reversed settlements are posted, in the
+        batch's savepoint."""
+
+    def _refund_moment(self, sale):
         """When Hotmart took the money back: the event's time when a webhook said it, else
         now (a history read carries no time)."""
-        self.ensure_one()
-        if self.status_source == "webhook" and self.status_date:
-            return min(self.status_date, fields.Datetime.now())
+        if sale.status_source == "webhook" and sale.status_date:
+            return min(sale.status_date, fields.Datetime.now())
         return fields.Datetime.now()
 
-    def _hotmart_settle(self, move_and_vals, kind):
+    def _settle(self, move_and_vals, kind):
         """Post the payments {sale: (move, payment values)} and reconcile each with its
         move (the invoice, or the credit note)."""
         Payment = self.env["account.payment"].with_context(**QUIET)
@@ -190,26 +283,25 @@ class HotmartSale(models.Model):
             lines.reconcile()
         return dict(zip(sales, payments, strict=True))
 
-    def _settlement_payment_vals(self, invoice, lookups):
+    def _settlement_payment_vals(self, sale, invoice, lookups):
         """What Hotmart credits for this sale, on the invoice's date: the net in the Hotmart
         journal, Hotmart's fee (with Hotmart as partner) and others' commissions written off
         to their accounts, and the difference with the invoice (the account's rate against
         Hotmart's payout rate, rounding; within the account's limit) to the company's
         exchange difference accounts."""
-        self.ensure_one()
-        backend = self.backend_id
+        backend = sale.backend_id
         company = backend.company_id
         currency = company.currency_id
         day = invoice.date
         fee, commission, net = (
-            self._payout_to_company(amount, day, lookups.first_rate_days)
-            for amount in (self.fee_amount, self.commission_amount, self.net_amount)
+            sale._payout_to_company(amount, day, lookups.first_rate_days)
+            for amount in (sale.fee_amount, sale.commission_amount, sale.net_amount)
         )
         if currency.compare_amounts(net, 0) <= 0:
             raise UserError(
                 self.env._(
                     "Hotmart credits nothing for this sale (net %(net)s): book it by hand.",
-                    net=self._company_money(net),
+                    net=sale._company_money(net),
                 )
             )
         difference = currency.round(abs(invoice.amount_total_signed) - fee - commission - net)
@@ -224,18 +316,18 @@ class HotmartSale(models.Model):
             (fee, backend.fee_account_id, lookups.hotmart, self.env._("Hotmart fee")),
             *(
                 (share, backend.commission_account_id, recipient, self.env._("Commissions"))
-                for recipient, share in self._commission_lines(commission, day, lookups)
+                for recipient, share in self._commission_lines(sale, commission, day, lookups)
             ),
             (difference, exchange_account, buyer, None),
         ):
             if currency.is_zero(amount):
                 continue
             if not account:
-                raise UserError(self._missing_account_message(label, amount))
+                raise UserError(self._missing_account_message(sale, label, amount))
             label = label or self.env._("Exchange difference")
             write_offs.append(
                 {
-                    "name": f"{label} - Hotmart {self.transaction}",
+                    "name": f"{label} - Hotmart {sale.transaction}",
                     "account_id": account.id,
                     "partner_id": partner.id if partner else False,
                     "currency_id": currency.id,
@@ -244,18 +336,17 @@ class HotmartSale(models.Model):
                 }
             )
         journal = backend.payment_journal_id
-        return self._payment_vals(invoice, journal, "inbound", net, day, write_offs)
+        return self._payment_vals(sale, invoice, journal, "inbound", net, day, write_offs)
 
-    def _named_shares(self):
+    def _named_shares(self, sale):
         """The commission shares Hotmart names somebody for (a name or an e-mail)."""
-        self.ensure_one()
         return [
             share
-            for share in (self.commission_shares or [])
+            for share in (sale.commission_shares or [])
             if share.get("name") or share.get("email")
         ]
 
-    def _commission_recipients(self):
+    def _commission_recipients(self, sales):
         """{(sale id, share index): contact} of the co-producers and affiliates Hotmart
         names in these sales, matched or made as buyers are, in one go for the batch."""
         people = {
@@ -264,29 +355,28 @@ class HotmartSale(models.Model):
                 email=share.get("email") or "",
                 ucode=share.get("ucode") or "",
             )
-            for sale in self
-            for index, share in enumerate(sale._named_shares())
+            for sale in sales
+            for index, share in enumerate(self._named_shares(sale))
         }
         if not people:
             return {}
-        backend = self.backend_id
+        backend = sales.backend_id
         backend.ensure_one()
         partners, _errors = self.env["res.partner"]._hotmart_find_or_create(backend, people)
         return partners
 
-    def _commission_lines(self, commission, day, lookups):
+    def _commission_lines(self, sale, commission, day, lookups):
         """[(partner or None, amount in company currency)] of others' commissions: one line
         per co-producer or affiliate Hotmart names, and what nobody is named for on a line
         without partner. Adds up to ``commission``."""
-        self.ensure_one()
-        named = self._named_shares()
+        named = self._named_shares(sale)
         if not named:
             return [(None, commission)]
-        currency = self.backend_id.company_id.currency_id
+        currency = sale.backend_id.company_id.currency_id
         lines = [
             (
-                lookups.recipients.get((self.id, index)),
-                self._payout_to_company(share.get("amount") or 0.0, day, lookups.first_rate_days),
+                lookups.recipients.get((sale.id, index)),
+                sale._payout_to_company(share.get("amount") or 0.0, day, lookups.first_rate_days),
             )
             for index, share in enumerate(named)
         ]
@@ -295,29 +385,28 @@ class HotmartSale(models.Model):
             lines.append((None, rest))
         return lines
 
-    def _missing_account_message(self, label, amount):
+    def _missing_account_message(self, sale, label, amount):
         """``label`` of the missing account, None for the exchange difference accounts."""
         if not label:
             return self.env._(
                 "Set the company's exchange difference accounts (Accounting settings) to book "
                 "%(amount)s of exchange difference.",
-                amount=self._company_money(amount),
+                amount=sale._company_money(amount),
             )
         return self.env._(
             "Set the account for %(what)s on the Accounting tab of Hotmart account %(name)s to "
             "book %(amount)s.",
             what=label,
-            name=self.backend_id.name,
-            amount=self._company_money(amount),
+            name=sale.backend_id.name,
+            amount=sale._company_money(amount),
         )
 
-    def _reversal_payment_vals(self, credit_note):
+    def _reversal_payment_vals(self, sale, credit_note):
         """The settlement mirrored, line by line, as it was booked in company currency, in
         its journal and on the very account its net went to: the Hotmart balance, fee,
         commissions and exchange difference go back to what they were, whatever the rates,
         the journal's accounts and the account's settings are now."""
-        self.ensure_one()
-        settlement = self.payment_id
+        settlement = sale.payment_id
         liquidity, _counterpart, write_off_lines = settlement._seek_for_lines()
         write_offs = [
             {
@@ -345,6 +434,7 @@ class HotmartSale(models.Model):
                 )
             )
         values = self._payment_vals(
+            sale,
             credit_note,
             journal,
             "outbound",
@@ -356,8 +446,7 @@ class HotmartSale(models.Model):
         values["outstanding_account_id"] = liquidity.account_id[:1].id
         return values
 
-    def _payment_vals(self, move, journal, direction, amount, day, write_offs, method=None):
-        self.ensure_one()
+    def _payment_vals(self, sale, move, journal, direction, amount, day, write_offs, method=None):
         method = method or journal._hotmart_balance_method_lines(direction)[:1]
         if not method:
             raise UserError(
@@ -373,7 +462,7 @@ class HotmartSale(models.Model):
                 )
             )
         receivable = move.line_ids.filtered(lambda line: line.display_type == "payment_term")
-        company_currency = self.backend_id.company_id.currency_id
+        company_currency = sale.backend_id.company_id.currency_id
         return {
             "payment_type": direction,
             "partner_type": "customer",
@@ -382,26 +471,21 @@ class HotmartSale(models.Model):
             "currency_id": company_currency.id,
             "journal_id": journal.id,
             "date": day,
-            "memo": f"Hotmart {self.transaction}",
+            "memo": f"Hotmart {sale.transaction}",
             "payment_method_line_id": method.id,
             "destination_account_id": receivable.account_id[:1].id,
             "write_off_line_vals": write_offs,
         }
 
-    def _company_money(self, amount):
-        company = self.backend_id.company_id
-        return format_amount(self.env, amount, company.currency_id)
-
-    def _settled_message(self, invoice, payment):
-        self.ensure_one()
+    def _settled_message(self, sale, invoice, payment):
         return self.env._(
             "Invoiced %(invoice)s on %(day)s and settled by Hotmart (%(payment)s): %(net)s "
             "credited to %(journal)s, Hotmart's fee %(fee)s, commissions %(commission)s.",
             invoice=invoice.name,
             day=fields.Date.to_string(invoice.invoice_date),
             payment=payment.name,
-            net=self._company_money(payment.amount),
+            net=sale._company_money(payment.amount),
             journal=payment.journal_id.name,
-            fee=format_amount(self.env, self.fee_amount, self.payout_currency_id),
-            commission=format_amount(self.env, self.commission_amount, self.payout_currency_id),
+            fee=format_amount(self.env, sale.fee_amount, sale.payout_currency_id),
+            commission=format_amount(self.env, sale.commission_amount, sale.payout_currency_id),
         )
