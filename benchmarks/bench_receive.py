@@ -148,7 +148,7 @@ def warm_up(registry, product_id, money, backend_id):
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
             backend = env["hotmart.backend"].browse(backend_id)
             backend.write({"api_url": sandbox_url, "auth_url": sandbox_url})
-            backend._receive_new_sales(origin="the warm-up")
+            backend.env["hotmart.run"]._receive_new_sales(backend, origin="the warm-up")
             env.flush_all()
             cr.rollback()
     finally:

@@ -44,7 +44,7 @@ backend = backend.with_context(lang=lang)
 origin = "pela preparação da demonstração" if lang == "pt_BR" else "the demo setup"
 backend.action_test_connection()
 env.cr.commit()
-result = backend._receive_new_sales(origin=origin)
+result = env["hotmart.run"].with_env(backend.env)._receive_new_sales(backend, origin=origin)
 env.cr.commit()
 subscriptions = backend._sync_subscriptions(origin=origin)
 env.cr.commit()

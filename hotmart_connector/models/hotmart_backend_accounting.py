@@ -3,24 +3,18 @@
 import logging
 
 import pytz
-from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
-from odoo.tools import split_every
 
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..const import PAID_STATUSES, REVERSING_STATUSES
-from .guard import as_connector, in_test, refuse_unless
+from .guard import as_connector, refuse_unless
 
 _logger = logging.getLogger(__name__)
 
-INVOICE_BATCH = 100  # sales invoiced and settled per transaction by the scheduled action
-# Sales received per transaction when they are invoiced too: Odoo's reconciliation slows
-# down faster than linearly with the payments of one transaction.
-RECEIVE_AND_INVOICE_BATCH = 200
 # What each policy needs, by field name, in the order the form shows them (the Hotmart
 # balance journal is created on save when left empty).
 POLICY_SETTINGS = (
@@ -445,21 +439,6 @@ class HotmartBackend(models.Model):
         self.ensure_one()
         return [self._field_label(name) for name in POLICY_SETTINGS if not self[name]]
 
-    def _fetch_status_extras(self, client, date_from, date_to, status):
-        super()._fetch_status_extras(client, date_from, date_to, status)
-        # only paid sales are invoiced; a refund reverses what was booked, as it was
-        if self.invoice_policy == "none" or status not in PAID_STATUSES:
-            return
-        Sale = self.env["hotmart.sale"].sudo()
-        for page in client.sales_commissions(date_from, date_to, status):
-            Sale._store_settlements_page(self, page)
-            self._end_of_page()
-
-    def _receive_batch_size(self):
-        if self.invoice_policy == "paid":  # invoiced as they are received
-            return min(super()._receive_batch_size(), RECEIVE_AND_INVOICE_BATCH)
-        return super()._receive_batch_size()
-
     def action_create_payment_journal(self):
         """Create a bank journal named "Hotmart" for the Hotmart balance, and use it (the
         form saves first, which creates it already when a policy is chosen)."""
@@ -502,26 +481,9 @@ class HotmartBackend(models.Model):
     def _cron_invoice_sales(self):
         """Scheduled action: invoice and settle what reached the policy (guarantees that
         ended meanwhile, failures to retry), and settle refunds of invoiced sales."""
-        commit = not in_test()
-        Sale = self.env["hotmart.sale"].sudo()
-        for backend in self.search([("state", "=", "active")]):
-            sale_ids = Sale.search(backend._invoice_work_domain(), order="order_date, id").ids
-            in_lang = Sale.with_context(lang=backend._company_lang())
-            for batch_ids in split_every(INVOICE_BATCH, sale_ids):
-                try:
-                    # invoices and reversals, and the orders' states that waited on them
-                    in_lang.browse(batch_ids)._apply_status_to_orders(
-                        in_lang.env._("the invoicing run")
-                    )
-                except errors.TransactionRollbackError as error:
-                    # another run is on these sales: the next run finds them done or to do
-                    if not commit:
-                        raise
-                    _logger.info("Hotmart account %s: invoicing clashed: %s", backend.id, error)
-                    self.env.cr.rollback()
-                if commit:
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
-                    self.env.invalidate_all()
+        self.env["hotmart.run"]._for_active_accounts(
+            "_invoice_due", lambda env: env._("the invoicing run")
+        )
 
     def _invoice_work_domain(self):
         """Sales with work waiting: due since Invoice Sales Since (or failed before), or

@@ -1,82 +1,27 @@
-"""The account's runs: fetch a window, store it, receive what waits; the scheduled actions
-with their commits, retries and error bookkeeping; payload retention."""
+"""The account's runs as people and Odoo's scheduler start them (the work itself is the
+``hotmart.run`` service), what they say when they end, the last error they left, and
+payload retention."""
 
 import logging
 from datetime import timedelta
-from itertools import zip_longest
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import split_every
 
-from ..const import SALE_STATUS_CODES
 from ..hotmart.exceptions import HotmartError
-from ..hotmart.read_ahead import read_ahead
-from ..hotmart.records import BuyersInWaiting, parse_product
-from .bulk import retry_lost_races
-from .explain import explain
-from .guard import as_connector, check_hotmart_role, commits, committing_run
+from ..hotmart.records import parse_product
+from .guard import as_connector, check_hotmart_role
 
 _logger = logging.getLogger(__name__)
-
-# The receive window starts this long before the last good run: late approvals are caught.
-RECEIVE_OVERLAP = timedelta(hours=2)
-RECEIVE_BATCH = 500  # sales turned into orders per transaction
-RECEIVE_PER_RUN = 2000  # a scheduled run stops after this many and asks to run again
-# A batch lost to a concurrent run is tried again this many times; every lost race means
-# another run made progress, so the retries converge.
-RACE_RETRIES = 8
 
 
 class HotmartBackend(models.Model):
     _inherit = "hotmart.backend"
 
     def _fetch_sales(self, date_from, date_to, statuses=None, cause=None):
-        """Store the sales ordered in [date_from, date_to] and return them.
-
-        Reads the history and the buyers (``/sales/users``) page by page, side by side, one
-        status at a time (every status of the mapping when ``statuses`` is None): API calls
-        are pages only, and each sale is written once, with its buyer, in bulk. The next
-        pages are read while the last ones are stored. In scheduled runs
-        (``guard.committing_run``) every page is committed, so memory stays bounded and a
-        long run keeps what it read. ``cause`` says in the orders' chatter what brought the
-        news (a run, a button).
-        """
-        self.ensure_one()
-        if statuses is None:
-            statuses = self.status_mapping_ids.mapped("hotmart_status")
-        client = self._get_client()
-        Sale = self.env["hotmart.sale"].sudo()
-        sale_ids = []
-        for status in statuses:
-            pairs = zip_longest(
-                client.sales_history(date_from, date_to, status),
-                client.sales_users(date_from, date_to, status),
-                fillvalue=(),
-            )
-            buyers = BuyersInWaiting()
-            for history_page, users_page in read_ahead(pairs):
-                buyers.add(users_page)
-                sales = Sale._store_history_page(self, history_page, buyers.take, cause=cause)
-                sale_ids += sales.ids
-                buyers.stored(sales.mapped("transaction"))
-                Sale._store_buyers_page(self, buyers.take_stored())
-                self._end_of_page()
-            if buyers:
-                # participants of sales stored by an earlier run
-                Sale._store_buyers_page(self, buyers.take_all())
-                self._end_of_page()
-            self._fetch_status_extras(client, date_from, date_to, status)
-        return self.env["hotmart.sale"].browse(list(dict.fromkeys(sale_ids)))
-
-    def _fetch_status_extras(self, client, date_from, date_to, status):
-        """Hook: read more of the same window and status (settlements, when invoicing)."""
-
-    def _end_of_page(self):
-        if commits():
-            # scheduled runs keep each page, so that a long run survives and resumes
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-            self.env.invalidate_all()
+        """Store the sales ordered in [date_from, date_to] (``statuses``; None: every mapped
+        one) and return them: ``hotmart.run._fetch_sales``."""
+        return self.env["hotmart.run"]._fetch_sales(self, date_from, date_to, statuses, cause)
 
     def action_receive_orders(self):
         """'Receive Orders Now': the scheduled action's work, for this account, now."""
@@ -84,33 +29,24 @@ class HotmartBackend(models.Model):
         check_hotmart_role(self, "group_hotmart_user")
         self._check_connected()
         backend = as_connector(self)
-        result = backend._receive_new_sales(origin=self.env._("the Receive Orders Now button"))
+        result = backend.env["hotmart.run"]._receive_new_sales(
+            backend, origin=self.env._("the Receive Orders Now button")
+        )
         return self._receive_new_sales_notification(result)
 
     @api.model
     def _cron_receive_orders(self):
         """Scheduled action: receive the new sales of every active account."""
-        self._run_for_active_accounts(
+        self.env["hotmart.run"]._for_active_accounts(
             "_receive_new_sales", lambda env: env._("the scheduled action")
         )
 
     @api.model
     def _cron_sync_statuses(self):
         """Scheduled action: bring every active account's recent sales in step with Hotmart."""
-        self._run_for_active_accounts("_sync_statuses", lambda env: env._("the status sync"))
-
-    @api.model
-    def _run_for_active_accounts(self, method, origin_of):
-        """Each active account's run, committed per page; Odoo runs it again if work waits."""
-        done = remaining = 0
-        with committing_run():
-            for backend in self.search([("state", "=", "active")]):
-                # what the run writes (chatter, errors) is read in the company's language
-                backend = backend.with_context(lang=backend._company_lang())
-                result = backend._run_isolated(method, origin=origin_of(backend.env))
-                done += result.get("processed", 0)
-                remaining += result.get("remaining", 0)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        self.env["hotmart.run"]._for_active_accounts(
+            "_sync_statuses", lambda env: env._("the status sync")
+        )
 
     def _set_last_error(self, error, run):
         """Keep a run's error on the account. The chatter tells when a run starts failing (or
@@ -131,131 +67,6 @@ class HotmartBackend(models.Model):
         """The language of the account's company: scheduled runs and webhooks write in it."""
         self.ensure_one()
         return self.company_id.partner_id.lang or self.env.lang or "en_US"
-
-    def _run_isolated(self, method, **kwargs):
-        """Run one account's scheduled work; an unexpected error never stops the others."""
-        self.ensure_one()
-        try:
-            if commits():
-                return getattr(self, method)(**kwargs)
-            with self.env.cr.savepoint():
-                return getattr(self, method)(**kwargs)
-        except Exception as error:  # noqa: BLE001 (one account must not stop the others)
-            _logger.exception("Hotmart account %s: %s failed", self.id, method)
-            if commits():
-                self.env.cr.rollback()
-            self._set_last_error(
-                self.env._("Unexpected error, the next run will try again: %(error)s", error=error),
-                method,
-            )
-            return {}
-
-    def _sync_statuses(self, origin):
-        """Re-read the last days, every Hotmart status; orders follow, new paid sales arrive.
-
-        The window is [now - sync_lookback_days, now], whatever ``import_since`` says: a
-        boleto paid days after it was issued, a refund within the guarantee, a chargeback
-        weeks later, also for orders a person received by hand from before it. Every status
-        is read, mapped or not, so that the status shown never goes stale.
-        """
-        self.ensure_one()
-        now = fields.Datetime.now()
-        date_from = now - timedelta(days=self.sync_lookback_days)
-        return self._fetch_window_then_receive(
-            date_from,
-            now,
-            list(SALE_STATUS_CODES),
-            origin,
-            when_complete={"last_sync_date": now},
-        )
-
-    def _receive_new_sales(self, origin):
-        """Store the window's sales, then receive the pending ones (docs/architecture.md)."""
-        self.ensure_one()
-        started = fields.Datetime.now()
-        date_from = self.import_since
-        if self.last_receive_date:
-            date_from = max(date_from, self.last_receive_date - RECEIVE_OVERLAP)
-        return self._fetch_window_then_receive(
-            date_from,
-            started,
-            self._importable_statuses(),
-            origin,
-            # remembered only when the whole window was stored: a failed run is repeated
-            when_complete={"last_receive_date": started},
-        )
-
-    def _fetch_window_then_receive(self, date_from, date_to, statuses, origin, when_complete=None):
-        """Store a window's sales (``statuses``; None: every mapped one), then receive the
-        waiting importable sales. ``when_complete`` is written only if the window was read
-        whole; a Hotmart error is kept in ``last_error`` and the run goes on receiving."""
-        fetch_error = False
-        try:
-            if statuses is None or statuses:
-                self._fetch_sales(date_from, date_to, statuses, cause=origin)
-        except HotmartError as error:
-            fetch_error = explain(self.env, error)
-            _logger.warning("Hotmart account %s: reading stopped: %s", self.id, error.message)
-        values = {} if fetch_error else dict(when_complete or {})
-        self.sudo().write(values)
-        run = (
-            "_sync_statuses" if "last_sync_date" in (when_complete or {}) else "_receive_new_sales"
-        )
-        self._set_last_error(fetch_error, run)
-        self._end_of_page()
-        result = self._receive_pending(self._importable_statuses(), origin)
-        result["fetch_error"] = fetch_error
-        return result
-
-    def _receive_pending(self, statuses, origin, limit=RECEIVE_PER_RUN):
-        """Receive the stored sales still waiting, oldest first, a batch per transaction."""
-        Sale = self.env["hotmart.sale"].sudo()
-        domain = [
-            ("backend_id", "=", self.id),
-            ("sale_order_id", "=", False),
-            ("status", "in", statuses),
-            ("order_date", ">=", self.import_since),
-        ]
-        # failed sales are tried again once per run; they never count as work left
-        to_receive = Sale.search(domain + [("state", "=", "failed")], order="order_date, id")
-        pending = Sale.search(domain + [("state", "=", "pending")], order="order_date, id")
-        to_receive |= pending[:limit]
-        counts = {"received": 0, "failed": 0, "processed": 0}
-        counts["remaining"] = max(len(pending) - limit, 0)
-        for batch_ids in split_every(self._receive_batch_size(), to_receive.ids):
-            result = self._receive_batch(batch_ids, origin)
-            counts["received"] += len(result["received"])
-            counts["failed"] += len(result["failed"])
-            counts["processed"] += len(batch_ids)
-            self.env["ir.cron"]._notify_progress(
-                done=counts["processed"],
-                remaining=len(to_receive) - counts["processed"] + counts["remaining"],
-            )
-            self._end_of_page()
-        return counts
-
-    def _receive_batch_size(self):
-        """Sales received per transaction: larger batches spread each batch's lookups and
-        flushes over more orders."""
-        return RECEIVE_BATCH
-
-    def _receive_batch(self, sale_ids, origin):
-        """Receive one batch of sales in its own transaction (scheduled runs).
-
-        A batch that lost a race to a concurrent run (the same new buyer or product created
-        by another worker, the same rows updated) is rolled back and tried again in a new
-        transaction, which sees what the other run made. Outside scheduled runs (a
-        person's click, a test) the error goes up to whoever owns the transaction: Odoo
-        retries an HTTP request that fails this way.
-        """
-        Sale = self.env["hotmart.sale"].sudo()
-        return retry_lost_races(
-            self.env,
-            lambda: Sale.browse(sale_ids)._receive(origin),
-            RACE_RETRIES,
-            f"Hotmart account {self.id}: a receive batch",
-            commits(),
-        )
 
     def _receive_new_sales_notification(self, result):
         received, failed, remaining = result["received"], result["failed"], result.get("remaining")

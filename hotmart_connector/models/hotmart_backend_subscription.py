@@ -6,9 +6,8 @@ from odoo import api, fields, models
 from ..hotmart.client import to_epoch_ms
 from ..hotmart.exceptions import HotmartError
 from ..hotmart.subscriptions import charges_by_transaction, subscriptions_from_page
-from .bulk import retry_lost_races
 from .explain import explain
-from .guard import as_connector, check_hotmart_role, commits
+from .guard import as_connector, check_hotmart_role
 
 _logger = logging.getLogger(__name__)
 
@@ -16,7 +15,6 @@ _logger = logging.getLogger(__name__)
 ACCESSION_MARGIN = timedelta(days=1)
 # Charges a run could not place are looked up this long after it, once it received them.
 LINK_DELAY = timedelta(minutes=5)
-RACE_RETRIES = 3
 
 
 def _timed(pages):
@@ -58,7 +56,7 @@ class HotmartBackend(models.Model):
     @api.model
     def _cron_sync_subscriptions(self):
         """Scheduled action: read every active account's subscriptions."""
-        self._run_for_active_accounts(
+        self.env["hotmart.run"]._for_active_accounts(
             "_sync_subscriptions", lambda env: env._("the subscriptions sync")
         )
 
@@ -94,7 +92,7 @@ class HotmartBackend(models.Model):
             for asked_at, page in _timed(self._get_client().subscriptions()):
                 stored = self._store_page_retrying(page, origin, asked_at)
                 result["processed"] += len(stored)
-                self._end_of_page()
+                self.env["hotmart.run"]._end_of_page()
         except HotmartError as error:
             result["fetch_error"] = explain(self.env, error)
             _logger.warning("Hotmart account %s: subscriptions not read: %s", self.id, error)
@@ -109,7 +107,7 @@ class HotmartBackend(models.Model):
             self._set_last_error(False, "_sync_subscriptions")
         self.subscription_ids._hotmart_refresh_rates()
         result["linked"] = self._link_subscription_charges(read_missing=False)
-        self._end_of_page()
+        self.env["hotmart.run"]._end_of_page()
         return result
 
     def _store_subscriptions_page(self, items, cause, asked_at):
@@ -126,21 +124,18 @@ class HotmartBackend(models.Model):
     def _store_page_retrying(self, items, cause, asked_at):
         """In scheduled runs, a page that lost a race (a webhook storing the same new
         subscriber) is stored again in a new transaction instead of ending the sync."""
-        return retry_lost_races(
-            self.env,
+        return self.env["hotmart.run"]._retrying(
+            self,
             lambda: self._store_subscriptions_page(items, cause, asked_at),
-            RACE_RETRIES,
-            f"Hotmart account {self.id}: a subscriptions page",
-            commits(),
+            "a subscriptions page",
         )
 
     # ------------------------------------------------------------------ linking charges
 
-    def _fetch_sales(self, date_from, date_to, statuses=None, cause=None):
-        """Charges are linked to the subscriptions Odoo knows at once; for the others,
-        Hotmart is asked by a scheduled action of its own, so that receiving never waits
-        for those calls."""
-        sales = super()._fetch_sales(date_from, date_to, statuses, cause=cause)
+    def _link_fetched_charges(self, sales):
+        """The subscription charges among ``sales``, just read, are linked to the
+        subscriptions Odoo knows at once; for the others, Hotmart is asked by a scheduled
+        action of its own, so that receiving never waits for those calls."""
         # searched, not filtered: a 30-day window may hold 90,000 sales, not to be loaded
         charges = (
             self.env["hotmart.sale"]
@@ -162,20 +157,13 @@ class HotmartBackend(models.Model):
                 )
                 if cron:
                     cron._trigger(fields.Datetime.now() + LINK_DELAY)
-        return sales
 
     @api.model
     def _cron_link_subscription_charges(self):
         """Scheduled action: link the charges still without subscription, asking Hotmart."""
-        self._run_for_active_accounts(
+        self.env["hotmart.run"]._for_active_accounts(
             "_link_waiting_charges", lambda env: env._("the subscription charges link")
         )
-
-    def _link_waiting_charges(self, **_kwargs):
-        self.ensure_one()
-        linked = self._link_subscription_charges()
-        self._set_last_error(False, "_link_waiting_charges")
-        return {"processed": linked}
 
     def _link_subscription_charges(self, sales=None, read_missing=True):
         """Link subscription charges to their subscription; returns how many were linked.

@@ -397,7 +397,10 @@ class HotmartSale(models.Model):
         elif self.state == "failed" and "state" not in values:
             values.update(state="pending", error=False)
         said_at = values.pop("status_date", None)
+        # where and when the status was learnt change with the status only: re-reading an
+        # unchanged sale writes nothing
         values.pop("status_source", None)
+        values.pop("status_read_date", None)
         status = values.pop("status", None)
         if status and not self._is_older_news(status, said_at):
             if said_at:

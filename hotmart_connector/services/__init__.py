@@ -1,3 +1,4 @@
 from . import order_mapper
 from . import webhook_processor
 from . import settlement
+from . import run

@@ -600,7 +600,7 @@ class TestSalesBeforeTheWindow(HotmartMoneyCase):
         self.assertEqual(self.sale("HP1001000000003").state, "pending")
         self.backend.invalidate_recordset()
         self.assertEqual(self.backend.to_receive_count, 3)  # HP...3, 4 and 5
-        self.backend._receive_new_sales(origin="a test")
+        self.env["hotmart.run"]._receive_new_sales(self.backend, origin="a test")
         self.assertFalse(early.sale_order_id, "the runs never receive it")
         self.assertEqual(early.buyer_street, "Rua das Palmeiras")
         with self.env.cr.savepoint():

@@ -139,7 +139,7 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
     def scheduled_run(self, env):
         backend = env["hotmart.backend"].browse(self.backend_id)
         with committing_run(force=True):
-            backend._run_isolated("_receive_new_sales", origin="a concurrent run")
+            env["hotmart.run"]._isolated(backend, "_receive_new_sales", origin="a concurrent run")
 
     def webhook_delivery(self, env, sale):
         backend = env["hotmart.backend"].browse(self.backend_id)
@@ -223,7 +223,7 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
                 backend = env["hotmart.backend"].browse(self.backend_id)
                 for batch in split_every(10, ids):
                     with committing_run(force=True):
-                        backend._receive_batch(list(batch), "a parallel worker")
+                        env["hotmart.run"]._receive_batch(backend, list(batch), "a parallel worker")
                     env.cr.commit()
 
             return job

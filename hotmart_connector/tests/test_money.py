@@ -177,11 +177,11 @@ class TestInvoicePolicies(HotmartMoneyCase):
 
     def test_sales_invoiced_as_they_arrive_are_received_in_smaller_batches(self):
         # Odoo's reconciliation of one transaction's payments grows faster than linearly
-        self.assertEqual(self.backend._receive_batch_size(), 200)
+        self.assertEqual(self.env["hotmart.run"]._receive_batch_size(self.backend), 200)
         self.backend.invoice_policy = "guarantee"  # invoiced later, by its own action
-        self.assertEqual(self.backend._receive_batch_size(), 500)
+        self.assertEqual(self.env["hotmart.run"]._receive_batch_size(self.backend), 500)
         self.backend.invoice_policy = "none"
-        self.assertEqual(self.backend._receive_batch_size(), 500)
+        self.assertEqual(self.env["hotmart.run"]._receive_batch_size(self.backend), 500)
 
     def test_guarantee_waits_for_complete_or_its_end(self):
         self.backend.invoice_policy = "guarantee"
