@@ -1,7 +1,8 @@
 """The local stand-in for Hotmart, for the tests that talk to it over real HTTP.
 
-It is a development tool at the repository's root (``standin/hotmart_standin.py``), not part
-of the addon: ``pip install`` does not ship it. The tests load it from the checkout.
+It is a development tool at the repository's root (``standin/``, started with
+``standin/hotmart_standin.py``), not part of the addon: ``pip install`` does not ship it. The
+tests load it from the checkout.
 """
 
 import importlib.util
@@ -20,6 +21,9 @@ def _load():
             f"The Hotmart stand-in ({_PATH.name}) is not beside the addon: run the tests from "
             "a checkout of the repository, where standin/ holds it."
         )
+    # its modules import one another by name, as when it runs as a script
+    if str(_PATH.parent) not in sys.path:
+        sys.path.append(str(_PATH.parent))
     spec = importlib.util.spec_from_file_location(_MODULE, _PATH)
     module = importlib.util.module_from_spec(spec)
     sys.modules[_MODULE] = module
