@@ -46,19 +46,33 @@ class HotmartBackend(models.Model):
         day = (moment or fields.Datetime.now()).date()
         if first_rate_days is None:
             first_rate_days = self._first_rate_days(currency)
+        return self._convert_at_odoo_rate(
+            amount,
+            currency,
+            day,
+            first_rate_days,
+            lambda: self.env._(
+                "No exchange rate for %(currency)s on or before %(date)s. Add one in the "
+                "currency's rates (Invoicing settings, Currencies), then receive the sale "
+                "again.",
+                currency=currency.name,
+                date=day,
+            ),
+        )
+
+    def _convert_at_odoo_rate(self, amount, currency, day, first_rate_days, no_rate_message):
+        """``amount`` of ``currency`` in company currency at Odoo's rate of ``day``.
+        ``first_rate_days`` is ``_first_rate_days`` of the currencies at hand. Odoo converts
+        at rate 1 when a currency has no rate on or before the day: a UserError saying
+        ``no_rate_message()`` instead."""
+        self.ensure_one()
+        company = self.company_id
+        if currency == company.currency_id:
+            return currency.round(amount)
         first_day = first_rate_days.get(currency.id)
-        # Odoo converts at rate 1 when a currency has no rate: refuse instead
         if not first_day or first_day > day:
-            raise UserError(
-                self.env._(
-                    "No exchange rate for %(currency)s on or before %(date)s. Add one in the "
-                    "currency's rates (Invoicing settings, Currencies), then receive the sale "
-                    "again.",
-                    currency=currency.name,
-                    date=day,
-                )
-            )
-        return currency._convert(amount, target, company, day)
+            raise UserError(no_rate_message())
+        return currency._convert(amount, company.currency_id, company, day)
 
     def _fiscal_position_for(self, partner):
         """The account's fiscal position, or the contributors' one for an ICMS contributor."""

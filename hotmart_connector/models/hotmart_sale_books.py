@@ -88,22 +88,20 @@ class HotmartSale(models.Model):
         without a rate then fails the sale (Odoo would convert it 1:1). ``first_rate_days``
         is the account's ``_first_rate_days`` of the batch's payout currencies."""
         self.ensure_one()
-        company = self.backend_id.company_id
         payout = self.payout_currency_id
-        if payout == company.currency_id:
-            return company.currency_id.round(amount)
-        first_day = first_rate_days.get(payout.id)
-        if not first_day or first_day > day:
-            raise UserError(
-                self.env._(
-                    "Hotmart pays this sale in %(currency)s, which has no exchange rate on or "
-                    "before %(day)s. Add one (Invoicing settings > Currencies); the next run "
-                    "tries again.",
-                    currency=payout.name,
-                    day=fields.Date.to_string(day),
-                )
-            )
-        return payout._convert(amount, company.currency_id, company, day)
+        return self.backend_id._convert_at_odoo_rate(
+            amount,
+            payout,
+            day,
+            first_rate_days,
+            lambda: self.env._(
+                "Hotmart pays this sale in %(currency)s, which has no exchange rate on or "
+                "before %(day)s. Add one (Invoicing settings > Currencies); the next run "
+                "tries again.",
+                currency=payout.name,
+                day=fields.Date.to_string(day),
+            ),
+        )
 
     def _check_settlement_adds_up(self):
         """Hotmart's fee, commissions and net add up to what the buyer paid, converted at
