@@ -159,7 +159,11 @@ class HotmartWebhookEvent(models.Model):
     def _insert_once(self, backend, values):
         """Insert the event unless this account has it already; the new event, or an empty
         recordset. ``INSERT ... ON CONFLICT DO NOTHING``: a duplicate delivery racing this
-        one is normal traffic, and must not log the unique index's refusal as an error."""
+        one is normal traffic, and must not log the unique index's refusal as an error.
+
+        When the other delivery's transaction committed after this one began, PostgreSQL
+        refuses the insert as a serialization failure (repeatable read): Odoo then runs the
+        request again, which finds the event stored. That refusal is not logged either."""
         now = fields.Datetime.now()
         row = dict(
             values,
@@ -177,7 +181,8 @@ class HotmartWebhookEvent(models.Model):
                 "ON CONFLICT (backend_id, event_uid) DO NOTHING RETURNING id",
                 SQL(", ").join(SQL.identifier(column) for column in row),
                 tuple(row.values()),
-            )
+            ),
+            log_exceptions=False,
         )
         fetched = self.env.cr.fetchone()
         if not fetched:

@@ -8,6 +8,8 @@ import json
 import threading
 from datetime import datetime, timedelta
 
+from psycopg2 import errors
+
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, tagged
@@ -194,6 +196,43 @@ class TestConcurrentRuns(FakeHttpMixin, BaseCase):
         counts = self.orders_per_sale()
         self.assertEqual(set(counts), {sale["transaction"] for sale in paid})
         self.assertEqual(set(counts.values()), {1}, "a sale has two orders")
+
+    def test_a_delivery_stored_meanwhile_is_retried_quietly_and_found(self):
+        """Hotmart delivers an event twice at once: the second transaction began before the
+        first one committed. PostgreSQL refuses its insert (repeatable read), Odoo runs the
+        request again, and that finds the event: nothing logged as an error, one event."""
+        sale = next(iter(self.sandbox.data.sales.values()))
+        body = json.dumps(webhook_event(sale)).encode()
+        with self.registry.cursor() as late:
+            env = api.Environment(late, SUPERUSER_ID, {})
+            backend = env["hotmart.backend"].browse(self.backend_id)
+            # this transaction's snapshot is taken before the other delivery commits
+            late.execute("SELECT 1 FROM hotmart_backend WHERE id = %s", [backend.id])
+            self.run_in_cursor(
+                lambda other: other["hotmart.webhook.event"]._store_delivery(
+                    other["hotmart.backend"].browse(self.backend_id), body
+                )
+            )
+            with (
+                self.assertNoLogs("odoo.sql_db", "ERROR"),
+                self.assertRaises(errors.SerializationFailure),
+            ):
+                env["hotmart.webhook.event"]._store_delivery(backend, body)
+            late.rollback()
+        event, is_new = self.run_in_cursor(
+            lambda env: env["hotmart.webhook.event"]._store_delivery(
+                env["hotmart.backend"].browse(self.backend_id), body
+            )
+        )
+        self.assertFalse(is_new)
+        self.assertEqual(
+            self.run_in_cursor(
+                lambda env: env["hotmart.webhook.event"].search_count(
+                    [("backend_id", "=", self.backend_id)]
+                )
+            ),
+            1,
+        )
 
     def test_parallel_workers_never_duplicate_customers_or_products(self):
         """Four workers and webhooks receive different sales of the same new buyers and
