@@ -43,6 +43,7 @@ setup(
         f"odoo>={ODOO_SERIES}a,<{MAJOR}.1dev",
         "requests>=2.31",
         "python-stdnum>=1.19",
+        "phonenumbers>=8.12",
     ],
     classifiers=[
         "Programming Language :: Python",

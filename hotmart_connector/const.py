@@ -98,6 +98,26 @@ PAYMENT_TYPES = [
 ]
 
 # hotmart status -> (order state, import new orders, leave an activity for a person)
+# The account's part in a sale (the history's commission_as): only its own sales are
+# received at their price.
+COMMISSION_ROLES = [
+    ("PRODUCER", "Producer"),
+    ("COPRODUCER", "Co-producer"),
+    ("AFFILIATE", "Affiliate"),
+]
+OWN_SALE_ROLE = "PRODUCER"
+# The service an account orders from Hotmart for its commission, by its part in the sale.
+COMMISSION_PRODUCTS = {
+    "COPRODUCER": "hotmart_connector.product_coproduction_commission",
+    "AFFILIATE": "hotmart_connector.product_affiliate_commission",
+}
+
+# Who issues the buyer's invoice (nota fiscal) of a sale.
+INVOICE_ISSUERS = [
+    ("HOTMART", "Hotmart"),
+    ("SELLER", "Producer"),
+]
+
 DEFAULT_STATUS_MAPPING = {
     "APPROVED": ("sale", True, False),
     "COMPLETE": ("done", True, False),

@@ -157,6 +157,14 @@ WEBHOOK_SPELLING = {
 }
 
 
+def _checkout_phone(cellphone):
+    """The phone as the checkout sends it: a Brazilian number's area code (DDD) apart, a
+    number from abroad with its country code inside."""
+    if cellphone.startswith("+") or len(cellphone) != 11:
+        return {"checkout_phone": cellphone.lstrip("+").replace(" ", "")}
+    return {"checkout_phone_code": cellphone[:2], "checkout_phone": cellphone[2:]}
+
+
 def webhook_event(sale):
     """A postback for the sale's current status, shaped as Hotmart's (webhook field names)."""
     buyer = sale["buyer"]
@@ -177,7 +185,7 @@ def webhook_event(sale):
             "buyer": {
                 "name": buyer["name"],
                 "email": buyer["email"],
-                "checkout_phone": buyer.get("cellphone", ""),
+                **_checkout_phone(buyer.get("cellphone", "")),
                 "document": document.get("value", ""),
                 "document_type": document.get("type", ""),
                 "address": {

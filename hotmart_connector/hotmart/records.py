@@ -9,14 +9,15 @@ from datetime import datetime
 from decimal import Decimal
 
 from ..const import SALE_STATUS_CODES
+from .contacts import BRAZILIAN_DOCUMENTS, buyer_document, buyer_phone, country_code
 from .exceptions import HotmartBadPayloadError
 from .readers import (
     _dig,
-    _digits,
     _int,
     _items,
     _list,
     _money,
+    _optional_money,
     _required,
     _text,
     parse_datetime,
@@ -61,9 +62,9 @@ class HotmartBuyer:
     name: str = ""
     email: str = ""
     ucode: str = ""
-    document_type: str = ""  # CPF or CNPJ
-    document: str = ""  # digits only
-    phone: str = ""
+    document_type: str = ""  # CPF, CNPJ, DNI, CIF or DOCUMENT (contacts.DOCUMENT_TYPES)
+    document: str = ""  # CPF and CNPJ as digits, the others as given
+    phone: str = ""  # E.164 where the country is known (contacts.buyer_phone)
     address: HotmartAddress = field(default_factory=HotmartAddress)
 
 
@@ -94,6 +95,23 @@ class HotmartSale:
     buyer: HotmartBuyer = field(default_factory=HotmartBuyer)
     source: str = "rest"
     settlement: HotmartSettlement | None = None
+    # whose sale it is: PRODUCER, COPRODUCER or AFFILIATE (the history only; webhooks go
+    # to the producer)
+    commission_as: str = ""
+    payment_mode: str = ""  # the offer's: UNIQUE_PAYMENT, SMART_INSTALLMENT, SUBSCRIPTION...
+    full_price: Decimal | None = None  # what the buyer pays in all, installments' interest too
+    invoice_by: str = ""  # who issues the buyer's invoice: HOTMART or SELLER
+    business_model: str = ""
+    tracking_src: str = ""  # the link's src (origin.src; the history's tracking.source)
+    tracking_sck: str = ""  # the link's sck (origin.sck; tracking.source_sck)
+    tracking_xcod: str = ""  # the link's xcod (origin.xcod; tracking.external_code)
+    coupon_code: str = ""
+    affiliate_code: str = ""
+    affiliate_name: str = ""
+    is_order_bump: bool = False
+    parent_transaction: str = ""  # the purchase an order bump was added to
+    plan_id: str = ""
+    date_next_charge: datetime | None = None
 
 
 @dataclass
@@ -150,19 +168,24 @@ def buyers_by_transaction(users_items):
 
 
 def _buyer_from_user(user):
-    document_type, document = "", ""
-    for entry in _list(user.get("documents")):
-        if isinstance(entry, dict) and _text(entry.get("type")).upper() in ("CPF", "CNPJ"):
-            document_type, document = _text(entry["type"]).upper(), _digits(entry.get("value"))
-            break
+    documents = [
+        buyer_document(entry.get("value"), entry.get("type"))
+        for entry in _list(user.get("documents"))
+        if isinstance(entry, dict)
+    ]
+    # a Brazilian document first: it is the one the customer is matched by
+    documents.sort(key=lambda document: document[0] not in BRAZILIAN_DOCUMENTS)
+    document_type, document = next((d for d in documents if d[1]), ("", ""))
+    address = _address(user.get("address"))
+    country = country_code(address.country_code, address.country)
     return HotmartBuyer(
         name=_text(user.get("name")),
         email=_text(user.get("email")),
         ucode=_text(user.get("ucode")),
         document_type=document_type,
         document=document,
-        phone=_text(user.get("cellphone")) or _text(user.get("phone")),
-        address=_address(user.get("address")),
+        phone=buyer_phone(user.get("cellphone") or user.get("phone"), country=country),
+        address=address,
     )
 
 
@@ -260,28 +283,38 @@ def parse_history_item(item, buyer=None):
         warranty_expire_date=parse_datetime(purchase.get("warranty_expire_date")),
         buyer=buyer,
         source="rest",
+        commission_as=_text(purchase.get("commission_as")).upper() or "PRODUCER",
+        payment_mode=_text(_dig(purchase, "offer", "payment_mode")).upper(),
+        full_price=_informative_money(purchase, "full_price", "value"),
+        tracking_src=_text(_dig(purchase, "tracking", "source")),
+        tracking_sck=_text(_dig(purchase, "tracking", "source_sck")),
+        tracking_xcod=_text(_dig(purchase, "tracking", "external_code")),
     )
 
 
 def _webhook_buyer(data):
     buyer = data.get("buyer") if isinstance(data.get("buyer"), dict) else {}
-    document_type = _text(buyer.get("document_type")).upper()
-    document = _digits(buyer.get("document"))
-    if document and document_type not in ("CPF", "CNPJ"):
-        document_type = {11: "CPF", 14: "CNPJ"}.get(len(document), "")
-    phone = _text(buyer.get("checkout_phone"))
-    code = _digits(buyer.get("checkout_phone_code"))
-    if phone and code and code != "55":
-        phone = f"+{code} {phone}"
+    document_type, document = buyer_document(buyer.get("document"), buyer.get("document_type"))
+    address = _address(buyer.get("address"))
+    if not address.country_code:
+        # a buyer abroad may have no address, only the country of the checkout
+        address.country_code = _text(_dig(data, "purchase", "checkout_country", "iso")).upper()
+        address.country = address.country or _text(
+            _dig(data, "purchase", "checkout_country", "name")
+        )
     return HotmartBuyer(
         name=_text(buyer.get("name"))
         or " ".join(filter(None, (_text(buyer.get("first_name")), _text(buyer.get("last_name"))))),
         email=_text(buyer.get("email")),
         ucode=_text(buyer.get("ucode")),
-        document_type=document_type if document else "",
+        document_type=document_type,
         document=document,
-        phone=phone,
-        address=_address(buyer.get("address")),
+        phone=buyer_phone(
+            buyer.get("checkout_phone"),
+            buyer.get("checkout_phone_code"),
+            country_code(address.country_code, address.country),
+        ),
+        address=address,
     )
 
 
@@ -323,7 +356,49 @@ def parse_webhook_sale(event_name, data):
         buyer=_webhook_buyer(data),
         source="webhook",
         settlement=_settlement_or_none(data.get("commissions"), data.get("affiliates")),
+        full_price=_informative_money(purchase, "full_price", "value"),
+        invoice_by=_text(purchase.get("invoice_by")).upper(),
+        business_model=_text(purchase.get("business_model")).upper(),
+        tracking_src=_text(_dig(purchase, "origin", "src")),
+        tracking_sck=_text(_dig(purchase, "origin", "sck")),
+        tracking_xcod=_text(_dig(purchase, "origin", "xcod")),
+        coupon_code=_text(_dig(purchase, "offer", "coupon_code")),
+        **_affiliate(data.get("affiliates")),
+        **_order_bump(purchase.get("order_bump"), _text(_dig(purchase, "transaction"))),
+        plan_id=_text(_dig(subscription, "plan", "id")),
+        date_next_charge=parse_datetime(purchase.get("date_next_charge")),
     )
+
+
+def _informative_money(data, *path):
+    """An amount only shown to people: one Hotmart spells wrong is left out, and never
+    costs the sale."""
+    try:
+        return _optional_money(data, *path)
+    except HotmartBadPayloadError:
+        return None
+
+
+def _affiliate(affiliates):
+    """The affiliate Hotmart names for the sale; every postback lists one, blank without."""
+    for affiliate in _list(affiliates):
+        if isinstance(affiliate, dict) and _text(affiliate.get("affiliate_code")):
+            return {
+                "affiliate_code": _text(affiliate.get("affiliate_code")),
+                "affiliate_name": _text(affiliate.get("name")),
+            }
+    return {}
+
+
+def _order_bump(order_bump, transaction):
+    """An order bump and the purchase it was added to. Hotmart leaves the parent blank on
+    the parent purchase itself."""
+    if not isinstance(order_bump, dict) or not order_bump.get("is_order_bump"):
+        return {}
+    parent = _text(order_bump.get("parent_purchase_transaction"))
+    if not parent or parent == transaction:
+        return {}
+    return {"is_order_bump": True, "parent_transaction": parent}
 
 
 def parse_webhook(payload):
@@ -345,7 +420,8 @@ def parse_webhook(payload):
     return HotmartWebhookEvent(
         uid=uid,
         event=event,
-        creation_date=parse_datetime(payload.get("creation_date")),
+        # the club's events (members area) spell it creationDate
+        creation_date=parse_datetime(payload.get("creation_date") or payload.get("creationDate")),
         sale=parse_webhook_sale(event, payload.get("data")) if is_purchase else None,
     )
 

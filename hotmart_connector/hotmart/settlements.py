@@ -31,6 +31,9 @@ class HotmartSettlement:
     currency: str  # the payout currency
     rate: Decimal | None = None  # exchange_rate_currency_payout, sale currency -> payout
     recipients: list = field(default_factory=list)  # HotmartRecipient of the commission
+    # whether Hotmart listed its fee (a MARKETPLACE share); /sales/commissions may not, and
+    # the fee is then the history's hotmart_fee
+    fee_listed: bool = True
 
     @property
     def gross(self):
@@ -72,7 +75,13 @@ def _settlement(shares, rate=None):
             reason="mixed_currencies",
             values={"currencies": listed},
         )
-    return HotmartSettlement(currency=currency or "BRL", rate=rate, recipients=recipients, **totals)
+    return HotmartSettlement(
+        currency=currency or "BRL",
+        rate=rate,
+        recipients=recipients,
+        fee_listed=any(source == FEE_SOURCE for source, *_rest in shares),
+        **totals,
+    )
 
 
 def _recipient(source, amount, who):
@@ -157,13 +166,32 @@ def _commission_shares(item):
 
 
 @dataclass
-class HotmartPriceDetails:
-    transaction: str
-    total: Decimal | None
+class HotmartMoney:
+    value: Decimal
     currency: str
-    base: Decimal | None = None
-    fee: Decimal | None = None
+
+
+@dataclass
+class HotmartPriceDetails:
+    """A sale's price as /sales/price/details breaks it down; each amount in its own
+    currency (an MXN sale may carry a USD fee and a BRL VAT)."""
+
+    transaction: str
+    total: HotmartMoney | None
+    base: HotmartMoney | None = None
+    fee: HotmartMoney | None = None
+    vat: HotmartMoney | None = None
+    coupon_code: str = ""
+    coupon_value: Decimal | None = None
     real_conversion_rate: Decimal | None = None
+
+
+def _money_of(item, key):
+    """The ``{"value", "currency_code"}`` under ``key``, or None."""
+    value = _optional_money(item, key, "value")
+    if value is None:
+        return None
+    return HotmartMoney(value, _text(_dig(item, key, "currency_code")).upper())
 
 
 def price_details_by_transaction(items):
@@ -175,10 +203,12 @@ def price_details_by_transaction(items):
         transaction = _text(item["transaction"])
         details[transaction] = HotmartPriceDetails(
             transaction=transaction,
-            total=_optional_money(item, "total", "value"),
-            currency=_text(_dig(item, "total", "currency_code")).upper(),
-            base=_optional_money(item, "base", "value"),
-            fee=_optional_money(item, "fee", "value"),
+            total=_money_of(item, "total"),
+            base=_money_of(item, "base"),
+            fee=_money_of(item, "fee"),
+            vat=_money_of(item, "vat"),
+            coupon_code=_text(_dig(item, "coupon", "code")),
+            coupon_value=_optional_money(item, "coupon", "value"),
             real_conversion_rate=_optional_money(item, "real_conversion_rate"),
         )
     return details

@@ -24,9 +24,12 @@ SUBSCRIPTION_STATUSES = [
     ("CANCELLED_BY_CUSTOMER", "Cancelled by the subscriber"),
     ("CANCELLED_BY_SELLER", "Cancelled by the producer"),
     ("CANCELLED_BY_ADMIN", "Cancelled by Hotmart"),
+    ("EXPIRED", "Expired (ended)"),
 ]
 SUBSCRIPTION_STATUS_CODES = [code for code, _label in SUBSCRIPTION_STATUSES]
 CANCELLED_STATUSES = ("CANCELLED_BY_CUSTOMER", "CANCELLED_BY_SELLER", "CANCELLED_BY_ADMIN")
+# Statuses of a subscription that charges no more: cancelled by someone, or run out.
+ENDED_STATUSES = (*CANCELLED_STATUSES, "EXPIRED")
 # Statuses that still bring recurring revenue: Hotmart keeps charging a late subscription
 # ("still in the duration period") until it is cancelled, so it is revenue at risk, not lost.
 RECURRING_STATUSES = ("ACTIVE", "DELAYED", "OVERDUE")
@@ -38,6 +41,25 @@ SUBSCRIPTION_EVENTS = (
 )
 
 ALL_NEWS = ("status", "plan", "next_charge")
+
+# The plan switch and charge date events spell cancellations with one L and the producer
+# as VENDOR; purchases, the subscriptions API and this connector spell them as above.
+STATUS_SPELLINGS = {
+    "CANCELED_BY_CUSTOMER": "CANCELLED_BY_CUSTOMER",
+    "CANCELED_BY_VENDOR": "CANCELLED_BY_SELLER",
+    "CANCELLED_BY_VENDOR": "CANCELLED_BY_SELLER",
+    "CANCELED_BY_SELLER": "CANCELLED_BY_SELLER",
+    "CANCELED_BY_ADMIN": "CANCELLED_BY_ADMIN",
+}
+
+
+def subscription_status(value):
+    """A Hotmart subscription status in the connector's spelling; one it does not know yet
+    is blank (the rest of the news is still worth storing)."""
+    status = _text(value).upper()
+    status = STATUS_SPELLINGS.get(status, status)
+    return status if status in SUBSCRIPTION_STATUS_CODES else ""
+
 
 # Days in a month on average: a weekly plan's price times 30.44/7 is its monthly revenue.
 _DAYS_PER_MONTH = Decimal(365) / Decimal(12)
@@ -63,6 +85,9 @@ class HotmartSubscription:
     date_start: datetime | None = None
     date_next_charge: datetime | None = None
     date_cancelled: datetime | None = None
+    access_until: datetime | None = None  # a cancellation's end of the paid access
+    previous_plan_name: str = ""  # a plan switch's former plan
+    plan_switch_date: datetime | None = None
     transaction: str = ""  # the first charge's transaction (subscriptions pages)
     subscriber: HotmartBuyer = field(default_factory=HotmartBuyer)
     source: str = "rest"
@@ -118,8 +143,7 @@ def parse_subscription_item(item):
         )
     price = item.get("price") if isinstance(item.get("price"), dict) else {}
     # a status this code does not know yet is left blank: the rest is still worth storing
-    status = _text(item.get("status")).upper()
-    status = status if status in SUBSCRIPTION_STATUS_CODES else ""
+    status = subscription_status(item.get("status"))
     return HotmartSubscription(
         subscriber_code=_code(item.get("subscriber_code")),
         status=status,
@@ -156,25 +180,28 @@ def subscription_from_sale(sale):
     """The subscription a purchase webhook's ``subscription`` block tells of, or None."""
     if not sale.subscriber_code:
         return None
-    status = _text(sale.subscription_status).upper()
+    status = subscription_status(sale.subscription_status)
     return HotmartSubscription(
         subscriber_code=sale.subscriber_code,
-        status=status if status in SUBSCRIPTION_STATUS_CODES else "",
+        status=status,
         product_id=sale.product_id,
         product_name=sale.product_name,
+        plan_id=sale.plan_id,
         plan_name=sale.plan_name,
         price=sale.amount,
         currency=sale.currency,
+        date_next_charge=sale.date_next_charge,
         subscriber=HotmartBuyer(
             name=sale.buyer.name, email=sale.buyer.email, ucode=sale.buyer.ucode
         ),
         source="webhook",
-        news=("status",),
+        # a charge tells when the next one is due
+        news=("status", "next_charge") if sale.date_next_charge else ("status",),
     )
 
 
 def _cancellation(data):
-    status = _text(_dig(data, "subscription", "status")).upper()
+    status = subscription_status(_dig(data, "subscription", "status"))
     cancelled_at = parse_datetime(data.get("cancellation_date"))
     return HotmartSubscription(
         subscriber_code=_code(_dig(data, "subscriber", "code")),
@@ -190,6 +217,8 @@ def _cancellation(data):
             else None
         ),
         date_cancelled=cancelled_at,
+        # the next charge there would have been: the subscriber keeps access until then
+        access_until=parse_datetime(data.get("date_next_charge")),
         subscriber=_subscriber(data.get("subscriber")),
         source="webhook",
         news=("status",),
@@ -200,16 +229,17 @@ def _plan_switch(data):
     subscription = data.get("subscription") if isinstance(data.get("subscription"), dict) else {}
     plans = [plan for plan in _list(data.get("plans")) if isinstance(plan, dict)]
     current = next((plan for plan in plans if plan.get("current")), None)
+    previous = next((plan for plan in plans if not plan.get("current")), {})
     if current is None:
         raise HotmartBadPayloadError(
             "The plan switch does not say which plan is current.", reason="plan_switch_without_plan"
         )
-    status = _text(subscription.get("status")).upper()
+    status = subscription_status(subscription.get("status"))
     return HotmartSubscription(
         subscriber_code=_code(
             subscription.get("subscriber_code") or _dig(subscription, "subscriber", "code")
         ),
-        status=status if status in SUBSCRIPTION_STATUS_CODES else "",
+        status=status,
         product_id=_text(_dig(subscription, "product", "id")),
         product_name=_text(_dig(subscription, "product", "name")),
         plan_id=_text(current.get("id")),
@@ -222,6 +252,8 @@ def _plan_switch(data):
         ),
         currency=_text(_dig(current, "price", "currency_code")).upper(),
         subscriber=_subscriber(subscription.get("user")),
+        previous_plan_name=_text(previous.get("name")),
+        plan_switch_date=parse_datetime(data.get("switch_plan_date")),
         source="webhook",
         news=("plan",),
     )
@@ -239,16 +271,17 @@ def _charge_date_change(data):
             "The charge date change does not give the next charge.",
             reason="charge_date_without_date",
         )
-    status = _text(subscription.get("status")).upper()
+    status = subscription_status(subscription.get("status"))
     return HotmartSubscription(
         subscriber_code=_code(
             _dig(data, "subscriber", "code")
             or subscription.get("subscriber_code")
             or _dig(subscription, "subscriber", "code")
         ),
-        status=status if status in SUBSCRIPTION_STATUS_CODES else "",
-        product_id=_text(_dig(data, "product", "id")),
-        product_name=_text(_dig(data, "product", "name")),
+        status=status,
+        # Hotmart sends the product under the subscription; data.product in older shapes
+        product_id=_text(_dig(subscription, "product", "id") or _dig(data, "product", "id")),
+        product_name=_text(_dig(subscription, "product", "name") or _dig(data, "product", "name")),
         plan_id=_text(_dig(data, "plan", "id") or _dig(subscription, "plan", "id")),
         plan_name=_text(_dig(data, "plan", "name") or _dig(subscription, "plan", "name")),
         date_next_charge=parse_datetime(next_charge),

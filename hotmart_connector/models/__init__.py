@@ -8,6 +8,7 @@ from . import hotmart_sale
 from . import hotmart_sale_receive
 from . import sale_order
 from . import sale_order_line
+from . import sale_order_purchase
 from . import res_partner
 from . import product_template
 from . import hotmart_webhook_event
@@ -18,5 +19,6 @@ from . import hotmart_sale_accounting
 from . import hotmart_sale_books
 from . import hotmart_subscription
 from . import hotmart_sale_subscription
+from . import hotmart_sale_purchase
 from . import hotmart_backend_subscription
 from . import hotmart_subscription_month

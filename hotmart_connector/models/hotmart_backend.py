@@ -156,6 +156,13 @@ class HotmartBackend(models.Model):
         tracking=True,
         help="Sales ordered before this moment are never received automatically.",
     )
+    receive_commission_sales = fields.Boolean(
+        string="Receive Co-production and Affiliate Sales",
+        tracking=True,
+        help="Sales this account made as co-producer or affiliate are listed with its "
+        "commission. Switched on, the runs also receive each of them as an order to Hotmart "
+        "for the commission alone; never at the sale's price, which is the producer's.",
+    )
     sync_lookback_days = fields.Integer(
         string="Status Sync Window (days)",
         default=30,
@@ -405,8 +412,9 @@ class HotmartBackend(models.Model):
         if any(name in vals for name in CONNECTION_FIELDS) and "last_connection_date" not in vals:
             # new settings must prove they work: the connector's own record, so as superuser
             self.sudo().write({"last_connection_date": False})
-        if "import_since" in vals:
-            # sales now inside (or outside) the window wait To Receive (or Before Receive Since)
+        if "import_since" in vals or "receive_commission_sales" in vals:
+            # sales now inside (or outside) the window wait To Receive (or Before Receive
+            # Since); commission sales wait To Receive or Commission Only
             self.env["hotmart.sale"].sudo()._sync_import_state_of(self)
         return result
 

@@ -10,7 +10,7 @@ from odoo.osv import expression
 
 from odoo.addons.base.models.res_partner import _tz_get
 
-from ..const import PAID_STATUSES, REVERSING_STATUSES
+from ..const import OWN_SALE_ROLE, PAID_STATUSES, REVERSING_STATUSES
 from .guard import as_connector, refuse_unless
 
 _logger = logging.getLogger(__name__)
@@ -528,6 +528,7 @@ class HotmartBackend(models.Model):
                 [
                     ("backend_id", "=", self.id),
                     ("sale_order_id", "!=", False),
+                    ("commission_as", "=", OWN_SALE_ROLE),
                     ("invoice_state", "in", ("no", "to_invoice", "failed")),
                 ],
                 due,

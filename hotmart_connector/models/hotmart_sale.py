@@ -47,7 +47,7 @@ BUYER_COLUMNS = {
     "buyer_zip": ("address", "zip"),
 }
 # Waiting for an order: the states a sale moves between as the mapping and the window change.
-WAITING_STATES = ("pending", "not_imported", "before_since")
+WAITING_STATES = ("pending", "not_imported", "before_since", "commission_only")
 
 
 def _buyer_values(buyer):
@@ -105,10 +105,15 @@ class HotmartSale(models.Model):
     approved_date = fields.Datetime(readonly=True)
     buyer_name = fields.Char(readonly=True)
     buyer_email = fields.Char(string="Buyer E-mail", readonly=True)
-    buyer_document = fields.Char(string="Buyer CPF/CNPJ", readonly=True)
+    buyer_document = fields.Char(
+        readonly=True,
+        help="CPF and CNPJ as digits; a DNI, CIF or other document as Hotmart gave it.",
+    )
     buyer_ucode = fields.Char(string="Buyer Hotmart Code", readonly=True)
-    buyer_document_type = fields.Char(readonly=True)
-    buyer_phone = fields.Char(readonly=True)
+    buyer_document_type = fields.Char(readonly=True, help="CPF, CNPJ, DNI, CIF or DOCUMENT.")
+    buyer_phone = fields.Char(
+        readonly=True, help="In international format where Hotmart tells the buyer's country."
+    )
     buyer_street = fields.Char(readonly=True)
     buyer_street_number = fields.Char(readonly=True)
     buyer_street_complement = fields.Char(readonly=True)
@@ -163,6 +168,7 @@ class HotmartSale(models.Model):
             ("pending", "To Receive"),
             ("not_imported", "Not Imported"),
             ("before_since", "Before Receive Since"),
+            ("commission_only", "Commission Only"),
             ("done", "Received"),
             ("failed", "Failed"),
             ("ignored", "Ignored"),
@@ -300,7 +306,10 @@ class HotmartSale(models.Model):
                 }
                 continue
             entries[transaction] = {"payload": payload}
-        currencies = self._currency_ids_by_code({r.currency for r in records.values()})
+        currencies = self._currency_ids_by_code(
+            {r.currency for r in records.values()}
+            | {r.hotmart_fee_currency for r in records.values() if r.hotmart_fee_currency}
+        )
         for transaction, record in records.items():
             # no status_date: a REST read carries no event time, so it never makes a
             # webhook stale (staleness is judged on Hotmart's event times only)

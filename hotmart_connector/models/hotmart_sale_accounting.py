@@ -2,11 +2,12 @@
 the settlement in the Hotmart balance journal, and their reversal on a refund."""
 
 import logging
+from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.tools import format_amount
 
-from ..const import PAID_STATUSES
+from ..const import OWN_SALE_ROLE, PAID_STATUSES
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.settlements import settlements_by_transaction
 
@@ -42,6 +43,13 @@ class HotmartSale(models.Model):
         readonly=True,
         help="What co-producers, affiliates and add-ons receive of this sale.",
     )
+    history_fee_amount = fields.Float(
+        string="Hotmart Fee (sales history)",
+        readonly=True,
+        help="Hotmart's fee as the sales history gives it (hotmart_fee), in its own currency: "
+        "the fee of a settlement whose commissions do not list it.",
+    )
+    history_fee_currency_id = fields.Many2one("res.currency", readonly=True)
     payout_rate = fields.Float(
         digits=(16, 8),
         readonly=True,
@@ -124,6 +132,11 @@ class HotmartSale(models.Model):
             if record.warranty_expire_date
             else False
         )
+        if record.hotmart_fee is not None:
+            values["history_fee_amount"] = float(record.hotmart_fee)
+            values["history_fee_currency_id"] = (
+                currencies.get(record.hotmart_fee_currency or record.currency) or False
+            )
         if record.settlement:
             values.update(self._settlement_values(record.settlement))
         return values
@@ -152,6 +165,21 @@ class HotmartSale(models.Model):
             or False,
         }
 
+    def _history_fee_in_payout(self, settlement, currencies):
+        """Hotmart's fee from the sales history, for a settlement whose commissions do not
+        list it: as it is when it is in the payout currency, at Hotmart's payout rate when it
+        is in the sale's currency, else 0 (and the books check then says a share is
+        missing)."""
+        self.ensure_one()
+        fee, currency = self.history_fee_amount, self.history_fee_currency_id
+        if not fee or not currency:
+            return 0.0
+        if currency.id == currencies.get(settlement.currency):
+            return fee
+        if currency == self.currency_id and settlement.rate:
+            return float(Decimal(str(fee)) * settlement.rate)
+        return 0.0
+
     def _write_changes(self, values):
         if len(self) == 1 and self.invoice_state in ("invoiced", "refunded"):
             # what was settled stays as booked: a refund reverses exactly that
@@ -175,7 +203,10 @@ class HotmartSale(models.Model):
         )
         currencies = self._currency_ids_by_code({s.currency for s in settlements.values()})
         for sale in sales:
-            values = self._settlement_values(settlements[sale.transaction], currencies)
+            settlement = settlements[sale.transaction]
+            values = self._settlement_values(settlement, currencies)
+            if not settlement.fee_listed:
+                values["fee_amount"] = sale._history_fee_in_payout(settlement, currencies)
             sale._write_changes(values)
         self.env["hotmart.settlement"]._book(sales, reverse=False)
         return sales
@@ -190,6 +221,9 @@ class HotmartSale(models.Model):
         policy = backend.invoice_policy
         if (
             policy == "none"
+            # a co-production or affiliate sale is the producer's to invoice; the account's
+            # commission order is to Hotmart, booked by a person
+            or self.commission_as != OWN_SALE_ROLE
             or self.invoice_state in ("invoiced", "refunded")
             or self.status not in PAID_STATUSES
             or self.sale_order_id.state != "sale"

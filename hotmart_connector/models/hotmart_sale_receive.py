@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from odoo import api, models
 
+from ..const import OWN_SALE_ROLE
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import HotmartAddress, HotmartBuyer
 from ..hotmart.records import HotmartSale as HotmartSaleRecord
@@ -59,7 +60,9 @@ class HotmartSale(models.Model):
         confirmed, having read what they will become.
         """
         self._check_receive_access()
-        unusual = self.filtered(lambda sale: sale.state in ("not_imported", "before_since"))
+        unusual = self.filtered(
+            lambda sale: sale.state in ("not_imported", "before_since", "commission_only")
+        )
         if unusual:
             return self.env["hotmart.sale.receive.confirm"]._open_for(self)
         return self._receive_confirmed()
@@ -96,7 +99,9 @@ class HotmartSale(models.Model):
             received, failed = batch._receive_for_backend(backend, origin)
             result["received"] |= received
             result["failed"] |= failed
-        # a paid sale is invoiced and settled as the account's policy says
+        # order bumps and their purchases name each other; a paid sale is invoiced and
+        # settled as the account's policy says
+        result["received"]._note_order_bumps()
         self.env["hotmart.settlement"]._book(result["received"], reverse=False)
         return result
 
@@ -268,6 +273,8 @@ class HotmartSale(models.Model):
         self.ensure_one()
         if self.order_date and self.order_date < self.backend_id.import_since:
             return "before_since"
+        if self.commission_as != OWN_SALE_ROLE and not self.backend_id.receive_commission_sales:
+            return "commission_only"
         if self.status in importable:
             return "pending"
         return "not_imported"

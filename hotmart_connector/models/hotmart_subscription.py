@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 
 from ..const import PAID_STATUSES, SALE_STATUSES
 from ..hotmart.subscriptions import (
-    CANCELLED_STATUSES,
+    ENDED_STATUSES,
     RECURRING_STATUSES,
     SUBSCRIPTION_STATUSES,
     monthly_amount,
@@ -93,6 +93,13 @@ class HotmartSubscription(models.Model):
     date_start = fields.Datetime(string="Started On", readonly=True, index=True)
     date_next_charge = fields.Datetime(string="Next Charge", readonly=True, tracking=True)
     date_cancelled = fields.Datetime(string="Cancelled On", readonly=True, index=True)
+    date_access_end = fields.Datetime(
+        string="Paid Access Until",
+        readonly=True,
+        help="A cancelled subscription's paid period: the subscriber keeps access until then.",
+    )
+    previous_plan_name = fields.Char(string="Previous Plan", readonly=True)
+    plan_switch_date = fields.Datetime(string="Plan Switched On", readonly=True)
     first_transaction = fields.Char(readonly=True, help="The transaction of the first charge.")
     status_date = fields.Datetime(readonly=True, help="When Hotmart said the current status.")
     plan_date = fields.Datetime(readonly=True, help="When Hotmart said the current plan.")
@@ -321,18 +328,23 @@ class HotmartSubscription(models.Model):
         status = {}
         if record.status:
             status["status"] = record.status
-            if record.status in CANCELLED_STATUSES:
+            if record.status in ENDED_STATUSES:
                 status["date_cancelled"] = _naive_utc(record.date_cancelled) or (
                     self.date_cancelled or said_at
                 )
                 status["date_next_charge"] = False  # nothing more will be charged
+                if record.access_until:
+                    status["date_access_end"] = _naive_utc(record.access_until)
             else:
                 status["date_cancelled"] = False  # reactivated
+                status["date_access_end"] = False
         plan = {
             "plan_name": record.plan_name,
             "plan_code": record.plan_id,
             "period_days": record.period_days,
             "price": float(record.price) if record.price is not None else None,
+            "previous_plan_name": record.previous_plan_name,
+            "plan_switch_date": _naive_utc(record.plan_switch_date),
         }
         plan = {name: value for name, value in plan.items() if value}
         if "plan" in record.news and record.plan_id and record.plan_id != self.plan_code:

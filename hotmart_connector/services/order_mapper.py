@@ -1,7 +1,8 @@
 """From a stored Hotmart sale to the values of its sale order, in small named hooks.
 
 Other addons extend the order by inheriting ``hotmart.order.mapper`` and overriding one
-hook (the customer, the lines, the fiscal values, the team, the extra values), the way
+hook (the customer, the lines, the fiscal values, the team, the attribution, the extra
+values), the way
 ``account.edi.xml.ubl_20`` is extended, never the whole. The fiscal bridge, for one, adds
 the fiscal operation in ``_fiscal_values`` and ``_line_values``.
 """
@@ -30,6 +31,7 @@ class OrderSource:
     product: models.Model  # product.product
     amount: float  # what the buyer paid, in company currency
     mapping: dict  # the account's {hotmart status: mapping line}
+    utm_source: models.Model = None  # utm.source of the link that sold it, if it says
 
 
 class HotmartOrderMapper(models.AbstractModel):
@@ -47,14 +49,19 @@ class HotmartOrderMapper(models.AbstractModel):
                 records[sale] = sale._to_record()
             except HotmartBadPayloadError as error:
                 failed[sale] = explain(self.env, error)
+        # a co-production or affiliate sale is ordered from Hotmart, for the commission
+        own = {sale: record for sale, record in records.items() if not sale._is_commission_sale()}
         partners, partner_errors = self.env["res.partner"]._hotmart_find_or_create(
-            backend, {sale: record.buyer for sale, record in records.items()}
+            backend, {sale: record.buyer for sale, record in own.items()}
         )
         products, product_errors = self.env["product.template"]._hotmart_find_or_create(
-            backend, list(records.values())
+            backend, list(own.values())
         )
+        if len(own) < len(records):
+            partners.update(dict.fromkeys(set(records) - set(own), backend._hotmart_partner()))
         first_rate_days = backend._first_rate_days(sales.currency_id)
         mapping = backend._status_mapping()
+        utm_sources = self._utm_sources(sales)
         vals_by_sale = {}
         for sale, record in records.items():
             reason = partner_errors.get(sale) or product_errors.get(record.product_id)
@@ -62,21 +69,26 @@ class HotmartOrderMapper(models.AbstractModel):
                 failed[sale] = reason
                 continue
             try:
-                amount = backend._convert_to_company_currency(
-                    record.amount,
-                    sale.currency_id,
-                    record.currency,
-                    record.order_date,
-                    first_rate_days,
-                )
+                if sale in own:
+                    product = products[record.product_id]
+                    amount = backend._convert_to_company_currency(
+                        record.amount,
+                        sale.currency_id,
+                        record.currency,
+                        record.order_date,
+                        first_rate_days,
+                    )
+                else:
+                    product, amount = sale._commission_product(), sale._commission_to_order()
                 source = OrderSource(
                     backend,
                     sale,
                     record,
                     partners[sale],
-                    products[record.product_id],
+                    product,
                     amount,
                     mapping,
+                    utm_sources.get(sale._link_source()),
                 )
                 vals_by_sale[sale] = self._order_values(source)
             except (UserError, ValidationError) as error:
@@ -92,6 +104,7 @@ class HotmartOrderMapper(models.AbstractModel):
             fields.Command.create(line) for line in self._line_values(source, values)
         ]
         values.update(self._team_values(source))
+        values.update(self._attribution_values(source))
         values.update(self._hotmart_values(source))
         values.update(self._extra_values(source))
         return values
@@ -127,10 +140,23 @@ class HotmartOrderMapper(models.AbstractModel):
         price_unit, rounding = self.env["sale.order"]._hotmart_price_unit(
             product, source.amount, fiscal_position, backend.company_id, source.partner
         )
+        name = record.product_name or product.display_name
+        if source.sale._is_commission_sale():
+            name = self.env._(
+                "%(service)s: %(product)s (Hotmart %(transaction)s)",
+                service=product.display_name,
+                product=name,
+                transaction=record.transaction,
+            )
+        installment = source.sale._installment_label()
+        if installment:
+            name = self.env._(
+                "%(product)s (%(installment)s)", product=name, installment=installment
+            )
         lines = [
             {
                 "product_id": product.id,
-                "name": record.product_name or product.display_name,
+                "name": name,
                 "product_uom_qty": 1,
                 "price_unit": price_unit,
             }
@@ -155,6 +181,27 @@ class HotmartOrderMapper(models.AbstractModel):
         if backend.team_id:
             values["team_id"] = backend.team_id.id
         return values
+
+    @api.model
+    def _attribution_values(self, source):
+        """Which link sold it: Hotmart's src (else sck) as the order's UTM source, for
+        Marketing's reports."""
+        return {"source_id": source.utm_source.id} if source.utm_source else {}
+
+    @api.model
+    def _utm_sources(self, sales):
+        """{name: utm.source} of these sales' links, found or made once for the batch."""
+        names = {sale._link_source() for sale in sales} - {""}
+        if not names:
+            return {}
+        Source = self.env["utm.source"].sudo()
+        found = {source.name: source for source in Source.search([("name", "in", list(names))])}
+        missing = sorted(names - found.keys())
+        if missing:
+            found.update(
+                (source.name, source) for source in Source.create([{"name": n} for n in missing])
+            )
+        return found
 
     @api.model
     def _hotmart_values(self, source):

@@ -16,7 +16,7 @@ from itertools import zip_longest
 from odoo import api, fields, models
 from odoo.tools import split_every
 
-from ..const import PAID_STATUSES, SALE_STATUS_CODES
+from ..const import OWN_SALE_ROLE, PAID_STATUSES, SALE_STATUS_CODES
 from ..hotmart.exceptions import HotmartError
 from ..hotmart.read_ahead import read_ahead
 from ..hotmart.records import BuyersInWaiting
@@ -116,6 +116,7 @@ class HotmartRun(models.AbstractModel):
         Sale = self.env["hotmart.sale"].sudo()
         sale_ids = []
         for status in statuses:
+            first_of_status = len(sale_ids)
             pairs = zip_longest(
                 client.sales_history(date_from, date_to, status),
                 client.sales_users(date_from, date_to, status),
@@ -133,21 +134,36 @@ class HotmartRun(models.AbstractModel):
                 # participants of sales stored by an earlier run
                 Sale._store_buyers_page(backend, buyers.take_all())
                 self._end_of_page()
-            self._fetch_status_extras(backend, client, date_from, date_to, status)
+            self._fetch_status_extras(
+                backend, client, date_from, date_to, status, sale_ids[first_of_status:]
+            )
         sales = self.env["hotmart.sale"].browse(list(dict.fromkeys(sale_ids)))
         backend._link_fetched_charges(sales)
         return sales
 
     @api.model
-    def _fetch_status_extras(self, backend, client, date_from, date_to, status):
-        """Hook: read more of the same window and status. With invoicing, Hotmart's
-        commissions of the paid sales (a refund reverses what was booked, as it was)."""
-        if backend.invoice_policy == "none" or status not in PAID_STATUSES:
+    def _fetch_status_extras(self, backend, client, date_from, date_to, status, sale_ids):
+        """Hook: read more of the same window and status (``sale_ids``: the sales just
+        stored). Hotmart's commissions of the paid sales, with invoicing (a refund reverses
+        what was booked, as it was), or when the account made some of them as co-producer or
+        affiliate (its commission is what they are worth to it)."""
+        if status not in PAID_STATUSES:
+            return
+        if backend.invoice_policy == "none" and not self._has_commission_sales(sale_ids):
             return
         Sale = self.env["hotmart.sale"].sudo()
         for page in client.sales_commissions(date_from, date_to, status):
             Sale._store_settlements_page(backend, page)
             self._end_of_page()
+
+    @api.model
+    def _has_commission_sales(self, sale_ids):
+        return bool(
+            sale_ids
+            and self.env["hotmart.sale"]
+            .sudo()
+            .search_count([("id", "in", sale_ids), ("commission_as", "!=", OWN_SALE_ROLE)], limit=1)
+        )
 
     # ------------------------------------------------------------------ the runs
 

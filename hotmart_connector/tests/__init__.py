@@ -6,8 +6,10 @@ from . import test_fuzz
 from . import test_hotmart_backend
 from . import test_i18n
 from . import test_money
+from . import test_purchase
 from . import test_read_ahead
 from . import test_receive
+from . import test_real_shapes
 from . import test_records
 from . import test_standin_e2e
 from . import test_secret_logs

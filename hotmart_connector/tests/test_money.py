@@ -151,6 +151,44 @@ class TestInvoicePolicies(HotmartMoneyCase):
         )
         self.assertTrue(all(receivable.mapped("reconciled")))
 
+    def test_commissions_without_hotmarts_fee_take_it_from_the_sales_history(self):
+        """Hotmart's documented /sales/commissions lists no MARKETPLACE share: the fee is the
+        history's hotmart_fee (in the sale's currency, at Hotmart's payout rate), and the
+        books still add up to what the buyer paid."""
+        fees = {}
+
+        def without_fee(request):
+            status = parse_qs(urlsplit(request.url).query).get("transaction_status", [""])[0]
+            items = []
+            for page in self.pages.get(status, []):
+                for item in page["items"]:
+                    purchase = item["purchase"]
+                    rate = PAYOUT_RATE[purchase["price"]["currency_code"]]
+                    gross = round(purchase["price"]["value"] * rate, 2)
+                    fee = round(purchase["hotmart_fee"]["total"] * rate, 2)
+                    fees[purchase["transaction"]] = fee
+                    net = {"value": round(gross - fee, 2), "currency_code": "BRL"}
+                    items.append(
+                        {
+                            "transaction": purchase["transaction"],
+                            "exchange_rate_currency_payout": rate,
+                            "commissions": [{"source": "PRODUCER", "commission": net}],
+                        }
+                    )
+            return (200, {}, json.dumps({"items": items, "page_info": {}}))
+
+        self.http.remove(responses.GET, SALES_URL + "commissions")
+        self.http.add_callback(responses.GET, SALES_URL + "commissions", callback=without_fee)
+        sales = self.receive()
+        self.assertEqual(set(sales.mapped("invoice_state")), {"invoiced"})
+        for sale in sales:
+            with self.subTest(sale=sale.transaction):
+                self.assertAlmostEqual(sale.fee_amount, fees[sale.transaction], places=2)
+        # the USD sale's fee of US$ 10.60, at Hotmart's 5.3
+        usd = sales.filtered(lambda s: s.currency_code == "USD")
+        self.assertAlmostEqual(usd.fee_amount, 56.18, places=2)
+        self.assertEqual(self.balance(self.fee_account), round(sum(fees.values()), 2))
+
     def test_usd_and_eur_sales_book_their_exchange_difference(self):
         sales = self.receive()
         usd = sales.filtered(lambda s: s.currency_code == "USD")

@@ -358,7 +358,7 @@ class TestReceiveOrders(HotmartReceiveCase):
         ana = ana_first.partner_id
         self.assertEqual(ana.vat, "529.982.247-25")
         self.assertEqual(ana.email, "ana.souza@example.com")
-        self.assertEqual(ana.phone, "11987654321")
+        self.assertEqual(ana.phone, "+5511987654321")
         self.assertEqual(ana.country_id, self.env.ref("base.br"))
         self.assertEqual(ana.state_id, self.env.ref("base.state_br_sp"))
         self.assertEqual((ana.city, ana.zip), ("São Paulo", "01455000"))

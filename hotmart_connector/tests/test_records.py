@@ -61,7 +61,7 @@ class TestRestParsers(BaseCase):
         buyer = sale.buyer
         self.assertEqual((buyer.name, buyer.email), ("Ana Luíza Souza", "ana.souza@example.com"))
         self.assertEqual((buyer.document_type, buyer.document), ("CPF", "52998224725"))
-        self.assertEqual(buyer.phone, "11987654321")
+        self.assertEqual(buyer.phone, "+5511987654321")
         self.assertEqual(buyer.address.street, "Rua das Palmeiras")
         self.assertEqual(buyer.address.number, "145")
         self.assertEqual(buyer.address.district, "Jardim América")
@@ -121,7 +121,7 @@ class TestRestParsers(BaseCase):
     def test_price_details(self):
         details = price_details_by_transaction(load_fixture("sales_price_details.json")["items"])
         usd = details["HP1001000000003"]
-        self.assertEqual((usd.total, usd.currency), (Decimal("97.0"), "USD"))
+        self.assertEqual((usd.total.value, usd.total.currency), (Decimal("97.0"), "USD"))
         self.assertEqual(usd.real_conversion_rate, Decimal("5.42"))
 
     def test_commissions_accept_both_currency_spellings(self):
@@ -281,7 +281,7 @@ class TestWebhookParser(BaseCase):
         self.assertEqual(sale.warranty_expire_date, datetime(2026, 11, 14, tzinfo=timezone.utc))
         buyer = sale.buyer
         self.assertEqual((buyer.document_type, buyer.document), ("CPF", "52998224725"))
-        self.assertEqual(buyer.phone, "11987654321")
+        self.assertEqual(buyer.phone, "+5511987654321")
         self.assertEqual(buyer.address.zip, "01455000")
         self.assertEqual(buyer.address.country_code, "BR")
         self.assertEqual(buyer.address.state, "São Paulo")

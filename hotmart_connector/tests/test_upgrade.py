@@ -10,8 +10,10 @@ from odoo.tools.sql import index_exists
 
 from ..models.product_template import HOTMART_PRODUCT_INDEX
 from ..models.res_partner import BUYER_EMAIL_INDEX
+from .common import HotmartCase, load_fixture
 
 PRE_MIGRATION = "hotmart_connector/migrations/18.0.1.1.0/pre-migrate.py"
+PURCHASE_MIGRATION = "hotmart_connector/migrations/18.0.1.4.0/post-migrate.py"
 MERGE_LOGGER = "odoo.addons.hotmart_connector.upgrade_merge"
 
 # The rows an upgrade could touch, as (table, columns) read back in SQL.
@@ -209,3 +211,36 @@ class TestUpgradeMerge(TransactionCase):
 
         with self.assertNoLogs(MERGE_LOGGER, logging.INFO):
             self.migration.migrate(self.env.cr, "18.0.1.0.0")
+
+
+@tagged("post_install", "-at_install")
+class TestUpgradeReadsPayloadsAgain(HotmartCase):
+    """1.4 reads the payloads still kept again: what 1.3 got wrong is put right."""
+
+    def test_stored_sales_get_their_phone_document_and_purchase_facts(self):
+        body = load_fixture("webhook_purchase_approved_ddd.json")
+        body["data"]["purchase"]["order_bump"] = {
+            "is_order_bump": True,
+            "parent_purchase_transaction": "HP2002000000001",
+        }
+        body["data"]["purchase"]["origin"] = {"src": "instagram", "sck": "bio-link"}
+        sale = self.env["hotmart.sale"].create(
+            {
+                "backend_id": self.backend.id,
+                "transaction": "HP2002000000101",
+                "status": "APPROVED",
+                "amount": 497.0,
+                "currency_code": "BRL",
+                # as 1.3 stored it: the DDD taken for a country code
+                "buyer_phone": "+31 999999999",
+                "payload": {"source": "webhook", "event": body["event"], "data": body["data"]},
+            }
+        )
+        load_script(PURCHASE_MIGRATION, "hotmart_connector_post_migrate_1_4").migrate(
+            self.env.cr, "18.0.1.3.0"
+        )
+        self.assertEqual(sale.buyer_phone, "+5531999999999")
+        self.assertEqual((sale.buyer_document_type, sale.buyer_document), ("CPF", "52998224725"))
+        self.assertEqual((sale.invoice_by, sale.tracking_src), ("HOTMART", "instagram"))
+        self.assertTrue(sale.is_order_bump)
+        self.assertEqual(sale.parent_transaction, "HP2002000000001")

@@ -493,6 +493,29 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         body = order.message_ids.sorted("id")[-1].body
         self.assertIn("Approved (paid) → Refunded (webhook Purchase refunded)", body)
 
+    def test_real_buyers_become_contacts_with_their_phone_country_and_document(self):
+        self.backend.eur_rate = 6.0
+        for fixture in (
+            "webhook_purchase_approved_ddd.json",
+            "webhook_purchase_approved_abroad.json",
+            "webhook_purchase_approved_dni.json",
+        ):
+            self.post(load_fixture(fixture))
+        self.process()
+        # Hotmart's docs: DDD 31 and the number, a buyer in Belo Horizonte, not +31
+        belo_horizonte = self.order_of("HP2002000000101").partner_id
+        self.assertEqual(
+            (belo_horizonte.phone, belo_horizonte.city), ("+5531999999999", "Belo Horizonte")
+        )
+        # no address, only the checkout's country; the country code inside the number
+        chile = self.order_of("HP2002000000102").partner_id
+        self.assertEqual((chile.country_id.code, chile.phone), ("CL", "+56221234567"))
+        spain = self.env["hotmart.sale"].search([("transaction", "=", "HP2002000000103")])
+        self.assertEqual((spain.buyer_document_type, spain.buyer_document), ("DNI", "12345678Z"))
+        buyer = spain.sale_order_id.partner_id
+        self.assertEqual((buyer.country_id.code, buyer.phone), ("ES", "+34612345678"))
+        self.assertFalse(buyer.vat)  # a DNI is kept on the sale, never taken for a CPF
+
     def test_events_are_applied_in_hotmart_order(self):
         # delivered refund first, approval second: both wait, processing follows creation_date
         self.post(load_fixture("webhook_purchase_refunded.json"))

@@ -58,7 +58,27 @@ class HotmartSaleReceiveConfirm(models.TransientModel):
                     count=early,
                 )
             )
-        others = len(sales.filtered(lambda s: s.state not in ("not_imported", "before_since")))
+        commission = len(sales.filtered(lambda s: s.state == "commission_only"))
+        if commission == 1:
+            lines.append(
+                self.env._(
+                    "1 sale was made by the account as co-producer or affiliate: it is received "
+                    "as an order to Hotmart for the account's commission alone."
+                )
+            )
+        elif commission:
+            lines.append(
+                self.env._(
+                    "%(count)s sales were made by the account as co-producer or affiliate: "
+                    "each is received as an order to Hotmart for the account's commission alone.",
+                    count=commission,
+                )
+            )
+        others = len(
+            sales.filtered(
+                lambda s: s.state not in ("not_imported", "before_since", "commission_only")
+            )
+        )
         if others == 1:
             lines.append(self.env._("1 other selected sale is received as usual."))
         elif others:
