@@ -205,6 +205,31 @@ class TestSubscriptionDates(HotmartReceiveCase):
             [("backend_id", "=", self.backend.id), ("subscriber_code", "=", "9GYG4EOB")]
         )
 
+    def test_a_charge_tells_the_plan_and_the_next_charge_and_what_the_buyer_paid_in_all(self):
+        charge = load_fixture("webhook_purchase_approved.json")
+        data = charge["data"]
+        data["product"].update(id=3456789, name="Clube do Livro Digital (assinatura)")
+        data["subscription"] = {
+            "status": "ACTIVE",
+            "plan": {"id": 1038898, "name": "Plano Anual"},
+            "subscriber": {"code": "9GYG4EOB"},
+        }
+        purchase = data["purchase"]
+        purchase["date_next_charge"] = 1828872000000  # 2027-12-15 12:00 UTC
+        # twelve card installments with interest: the buyer pays more than the price
+        purchase["full_price"] = {"value": 626.16, "currency_value": "BRL"}
+        purchase["payment"]["installments_number"] = 12
+        self.deliver(charge)
+        subscription = self.subscription()
+        self.assertEqual(
+            (subscription.plan_code, subscription.plan_name), ("1038898", "Plano Anual")
+        )
+        self.assertEqual(str(subscription.date_next_charge), "2027-12-15 12:00:00")
+        sale = self.env["hotmart.sale"].search([("transaction", "=", "HP2002000000001")])
+        self.assertEqual((sale.amount, sale.full_price), (497.0, 626.16))
+        # the order is made at the price, on which Hotmart reckons its commissions
+        self.assertEqual(sale.sale_order_id.amount_total, 497.0)
+
     def test_a_cancellation_tells_until_when_the_subscriber_has_access(self):
         cancellation = load_fixture("webhook_subscription_cancellation.json")
         cancellation["data"]["date_next_charge"] = 1797336000000  # 2026-12-15 12:00 UTC
