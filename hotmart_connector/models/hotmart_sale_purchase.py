@@ -101,7 +101,6 @@ class HotmartSale(models.Model):
 
     first_installment_id = fields.Many2one(
         "hotmart.sale",
-        string="First Installment",
         compute="_compute_first_installment_id",
         store=True,
         index="btree_not_null",
@@ -134,9 +133,10 @@ class HotmartSale(models.Model):
     def _compute_amount_company(self):
         """A co-production or affiliate sale is worth the account's commission to it, not
         the producer's price: that is what its order is made of and what is added up."""
-        super()._compute_amount_company()
+        result = super()._compute_amount_company()
         for sale in self.filtered(lambda s: s.commission_as != OWN_SALE_ROLE):
             sale.amount_company = sale._own_commission_company()
+        return result
 
     def _own_commission_company(self):
         """The account's commission in company currency, or False while Hotmart has not
