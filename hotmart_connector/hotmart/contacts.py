@@ -8,12 +8,18 @@ E.164 (``+5531999999999``) when ``phonenumbers`` finds it valid, and as given ot
 country is never guessed.
 
 Documents: Hotmart's types are CPF and CNPJ (Brazil), DNI and CIF (Spain) and DOCUMENT
-(other countries). CPF and CNPJ are digits; the others are kept as given, letters included.
+(other countries). CPF and CNPJ lose their punctuation (a CNPJ may hold letters since July
+2026); the others are kept as given, letters included.
 """
 
-import phonenumbers
+import re
 
 from .readers import _digits, _text
+
+try:
+    import phonenumbers
+except ImportError:  # a server without it keeps phones as Hotmart gives them
+    phonenumbers = None
 
 BRAZIL = "BR"
 BRAZILIAN_DOCUMENTS = ("CPF", "CNPJ")
@@ -39,8 +45,8 @@ def buyer_phone(number, area_code="", country=""):
     """
     given = _text(number)
     digits = _digits(given)
-    if not digits:
-        return ""
+    if not digits or phonenumbers is None:
+        return given if digits else ""
     ddd = _digits(area_code)
     if len(ddd) == 2 and not ddd.startswith("0"):
         return _e164(_brazilian_national(digits, ddd), BRAZIL) or given
@@ -79,8 +85,9 @@ def buyer_document(value, document_type=""):
     digits is one of them), the other types as given, letters included."""
     kind = _text(document_type).upper()
     if kind in BRAZILIAN_DOCUMENTS:
-        digits = _digits(value)
-        return (kind, digits) if digits else ("", "")
+        # CNPJs issued from July 2026 may hold letters: kept, punctuation dropped
+        compact = re.sub(r"[^0-9A-Z]", "", _text(value).upper())
+        return (kind, compact) if compact else ("", "")
     text = _text(value)
     if not text:
         return "", ""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from ..const import SALE_STATUS_CODES
+from ..const import COMMISSION_ROLES, INVOICE_ISSUERS, SALE_STATUS_CODES
 from .contacts import BRAZILIAN_DOCUMENTS, buyer_document, buyer_phone, country_code
 from .exceptions import HotmartBadPayloadError
 from .readers import (
@@ -23,6 +23,11 @@ from .readers import (
     parse_datetime,
 )
 from .settlements import HotmartSettlement, _settlement_or_none
+
+COMMISSION_ROLE_CODES = [code for code, _label in COMMISSION_ROLES]
+INVOICE_ISSUER_CODES = [code for code, _label in INVOICE_ISSUERS]
+# The links' tracking strings are the buyer's to write (a checkout URL): kept to this length.
+TRACKING_LENGTH = 200
 
 # Webhooks spell some statuses differently, and are mapped by their event name first.
 WEBHOOK_EVENT_STATUSES = {
@@ -283,12 +288,12 @@ def parse_history_item(item, buyer=None):
         warranty_expire_date=parse_datetime(purchase.get("warranty_expire_date")),
         buyer=buyer,
         source="rest",
-        commission_as=_text(purchase.get("commission_as")).upper() or "PRODUCER",
+        commission_as=_known(purchase.get("commission_as"), COMMISSION_ROLE_CODES) or "PRODUCER",
         payment_mode=_text(_dig(purchase, "offer", "payment_mode")).upper(),
         full_price=_informative_money(purchase, "full_price", "value"),
-        tracking_src=_text(_dig(purchase, "tracking", "source")),
-        tracking_sck=_text(_dig(purchase, "tracking", "source_sck")),
-        tracking_xcod=_text(_dig(purchase, "tracking", "external_code")),
+        # tracking.source is Hotmart's own ("HOTMART"), not the link's src
+        tracking_sck=_text(_dig(purchase, "tracking", "source_sck"))[:TRACKING_LENGTH],
+        tracking_xcod=_text(_dig(purchase, "tracking", "external_code"))[:TRACKING_LENGTH],
     )
 
 
@@ -357,17 +362,24 @@ def parse_webhook_sale(event_name, data):
         source="webhook",
         settlement=_settlement_or_none(data.get("commissions"), data.get("affiliates")),
         full_price=_informative_money(purchase, "full_price", "value"),
-        invoice_by=_text(purchase.get("invoice_by")).upper(),
-        business_model=_text(purchase.get("business_model")).upper(),
-        tracking_src=_text(_dig(purchase, "origin", "src")),
-        tracking_sck=_text(_dig(purchase, "origin", "sck")),
-        tracking_xcod=_text(_dig(purchase, "origin", "xcod")),
-        coupon_code=_text(_dig(purchase, "offer", "coupon_code")),
+        invoice_by=_known(purchase.get("invoice_by"), INVOICE_ISSUER_CODES),
+        business_model=_text(purchase.get("business_model")).upper()[:16],
+        tracking_src=_text(_dig(purchase, "origin", "src"))[:TRACKING_LENGTH],
+        tracking_sck=_text(_dig(purchase, "origin", "sck"))[:TRACKING_LENGTH],
+        tracking_xcod=_text(_dig(purchase, "origin", "xcod"))[:TRACKING_LENGTH],
+        coupon_code=_text(_dig(purchase, "offer", "coupon_code"))[:TRACKING_LENGTH],
         **_affiliate(data.get("affiliates")),
         **_order_bump(purchase.get("order_bump"), _text(_dig(purchase, "transaction"))),
         plan_id=_text(_dig(subscription, "plan", "id")),
         date_next_charge=parse_datetime(purchase.get("date_next_charge")),
     )
+
+
+def _known(value, codes):
+    """``value`` among Hotmart's ``codes``, upper case, or "" for one not known yet: a new
+    code never costs the sale."""
+    code = _text(value).upper()
+    return code if code in codes else ""
 
 
 def _informative_money(data, *path):
@@ -384,8 +396,8 @@ def _affiliate(affiliates):
     for affiliate in _list(affiliates):
         if isinstance(affiliate, dict) and _text(affiliate.get("affiliate_code")):
             return {
-                "affiliate_code": _text(affiliate.get("affiliate_code")),
-                "affiliate_name": _text(affiliate.get("name")),
+                "affiliate_code": _text(affiliate.get("affiliate_code"))[:TRACKING_LENGTH],
+                "affiliate_name": _text(affiliate.get("name"))[:TRACKING_LENGTH],
             }
     return {}
 

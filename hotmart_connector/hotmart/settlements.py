@@ -34,6 +34,7 @@ class HotmartSettlement:
     # whether Hotmart listed its fee (a MARKETPLACE share); /sales/commissions may not, and
     # the fee is then the history's hotmart_fee
     fee_listed: bool = True
+    producer_ucode: str = ""  # the Hotmart user the producer's net goes to
 
     @property
     def gross(self):
@@ -75,11 +76,13 @@ def _settlement(shares, rate=None):
             reason="mixed_currencies",
             values={"currencies": listed},
         )
+    producer = next((who for source, _a, _c, who in shares if source == NET_SOURCE), None)
     return HotmartSettlement(
         currency=currency or "BRL",
         rate=rate,
         recipients=recipients,
         fee_listed=any(source == FEE_SOURCE for source, *_rest in shares),
+        producer_ucode=_text(producer.get("ucode")) if isinstance(producer, dict) else "",
         **totals,
     )
 

@@ -79,6 +79,12 @@ class HotmartBackend(models.Model):
         copy=False,
         help="Last time Test connection reached Hotmart with these credentials.",
     )
+    hotmart_user_code = fields.Char(
+        readonly=True,
+        copy=False,
+        help="The account's own user on Hotmart, learnt from the commissions of its own "
+        "sales: it tells the account's share of a sale with several co-producers.",
+    )
 
     # Connection
     environment = fields.Selection(

@@ -46,6 +46,39 @@ BUYER_COLUMNS = {
     "buyer_country_code": ("address", "country_code"),
     "buyer_zip": ("address", "zip"),
 }
+# What the purchase says beyond its amount and buyer, stored like the buyer: {column:
+# attribute of hotmart.records.HotmartSale}; an empty value never blanks what the
+# other source said (the history knows whose sale it is, a webhook who invoices).
+PURCHASE_COLUMNS = {
+    "commission_as": "commission_as",
+    "payment_mode": "payment_mode",
+    "invoice_by": "invoice_by",
+    "business_model": "business_model",
+    "tracking_src": "tracking_src",
+    "tracking_sck": "tracking_sck",
+    "tracking_xcod": "tracking_xcod",
+    "offer_code": "offer_code",
+    "coupon_code": "coupon_code",
+    "affiliate_code": "affiliate_code",
+    "affiliate_name": "affiliate_name",
+    "parent_transaction": "parent_transaction",
+}
+
+
+def purchase_values(record):
+    """The purchase columns ``record`` fills (a hotmart.records.HotmartSale)."""
+    values = {
+        column: getattr(record, attribute)
+        for column, attribute in PURCHASE_COLUMNS.items()
+        if getattr(record, attribute)
+    }
+    if record.full_price is not None:
+        values["full_price"] = float(record.full_price)
+    if record.is_order_bump:
+        values["is_order_bump"] = True
+    return values
+
+
 # Waiting for an order: the states a sale moves between as the mapping and the window change.
 WAITING_STATES = ("pending", "not_imported", "before_since", "commission_only")
 
@@ -418,6 +451,9 @@ class HotmartSale(models.Model):
                 values["status"] = status
                 if not said_at:
                     values.update(status_source="rest", status_read_date=fields.Datetime.now())
+        phone = values.get("buyer_phone")
+        if phone and not phone.startswith("+") and (self.buyer_phone or "").startswith("+"):
+            values.pop("buyer_phone")  # a number read with its country stays so
         if self._payload_expired(values.get("status", self.status)):
             values.pop("payload", None)  # its retention is over: never store it again
         self._write_changes(values)
@@ -535,8 +571,10 @@ class HotmartSale(models.Model):
                 "status": record.status,
                 "status_date": said_at,
                 "payload": raw if came_by_webhook else {"webhook": raw},
-                # what a later event adds about the buyer (an address, a document)
+                # what a later event adds about the buyer (an address, a document) and the
+                # purchase (who invoices, the link, an order bump): the history lacks them
                 **_buyer_values(record.buyer),
+                **purchase_values(record),
             }
         )
         sale._sync_import_state()

@@ -165,6 +165,37 @@ class HotmartSale(models.Model):
             or False,
         }
 
+    @api.model
+    def _learn_user_code(self, backend, settlements):
+        """The account's own Hotmart user: the one the net of its own sales goes to."""
+        if backend.hotmart_user_code:
+            return
+        for sale in self.filtered(lambda s: not s._is_commission_sale()):
+            code = settlements[sale.transaction].producer_ucode
+            if code:
+                backend.sudo().hotmart_user_code = code
+                return
+
+    def _commission_settlement_values(self, values):
+        """A co-production or affiliate sale, as it settles for this account: Hotmart credits
+        it its commission, and neither Hotmart's fee nor the producer's net are its own (its
+        shares stay stored, to tell which is the account's)."""
+        self.ensure_one()
+        own = self._own_commission_in(values.get("commission_shares") or [])
+        return {"fee_amount": 0.0, "commission_amount": 0.0, "net_amount": own}
+
+    def _own_commission_in(self, shares):
+        """The account's share among ``shares`` of its role: the one of its Hotmart user, or
+        the only one of its role; 0 while that cannot be told."""
+        self.ensure_one()
+        of_role = [share for share in shares if share.get("source") == self.commission_as]
+        code = self.backend_id.hotmart_user_code
+        if code:
+            of_role = [share for share in of_role if share.get("ucode") == code] or (
+                of_role if len(of_role) == 1 and not of_role[0].get("ucode") else []
+            )
+        return float(of_role[0].get("amount") or 0.0) if len(of_role) == 1 else 0.0
+
     def _history_fee_in_payout(self, settlement, currencies):
         """Hotmart's fee from the sales history, for a settlement whose commissions do not
         list it: as it is when it is in the payout currency, at Hotmart's payout rate when it
@@ -202,11 +233,18 @@ class HotmartSale(models.Model):
             [("backend_id", "=", backend.id), ("transaction", "in", list(settlements))]
         )
         currencies = self._currency_ids_by_code({s.currency for s in settlements.values()})
+        sales._learn_user_code(backend, settlements)
         for sale in sales:
             settlement = settlements[sale.transaction]
             values = self._settlement_values(settlement, currencies)
             if not settlement.fee_listed:
-                values["fee_amount"] = sale._history_fee_in_payout(settlement, currencies)
+                fee = sale._history_fee_in_payout(settlement, currencies)
+                if fee or not sale.fee_amount:
+                    values["fee_amount"] = fee
+                else:
+                    del values["fee_amount"]  # a fee a webhook gave stays
+            if sale._is_commission_sale():
+                values.update(sale._commission_settlement_values(values))
             sale._write_changes(values)
         self.env["hotmart.settlement"]._book(sales, reverse=False)
         return sales

@@ -6,37 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..const import COMMISSION_PRODUCTS, COMMISSION_ROLES, INVOICE_ISSUERS, OWN_SALE_ROLE
-
-# {column: attribute of hotmart.records.HotmartSale}; an empty value never blanks what the
-# other source said (the history knows whose sale it is, a webhook who invoices).
-PURCHASE_COLUMNS = {
-    "commission_as": "commission_as",
-    "payment_mode": "payment_mode",
-    "invoice_by": "invoice_by",
-    "business_model": "business_model",
-    "tracking_src": "tracking_src",
-    "tracking_sck": "tracking_sck",
-    "tracking_xcod": "tracking_xcod",
-    "offer_code": "offer_code",
-    "coupon_code": "coupon_code",
-    "affiliate_code": "affiliate_code",
-    "affiliate_name": "affiliate_name",
-    "parent_transaction": "parent_transaction",
-}
-
-
-def purchase_values(record):
-    """The purchase columns ``record`` fills (a hotmart.records.HotmartSale)."""
-    values = {
-        column: getattr(record, attribute)
-        for column, attribute in PURCHASE_COLUMNS.items()
-        if getattr(record, attribute)
-    }
-    if record.full_price is not None:
-        values["full_price"] = float(record.full_price)
-    if record.is_order_bump:
-        values["is_order_bump"] = True
-    return values
+from ..hotmart.records import TRACKING_LENGTH
+from .hotmart_sale import purchase_values
 
 
 class HotmartSale(models.Model):
@@ -108,17 +79,14 @@ class HotmartSale(models.Model):
         "offer, paid in installments that Hotmart charges one by one.",
     )
 
-    @api.depends("commission_as", "commission_shares")
+    @api.depends("commission_as", "commission_shares", "backend_id.hotmart_user_code")
     def _compute_own_commission_amount(self):
         for sale in self:
-            own = 0.0
-            if sale.commission_as != OWN_SALE_ROLE:
-                own = sum(
-                    share.get("amount") or 0.0
-                    for share in sale.commission_shares or []
-                    if share.get("source") == sale.commission_as
-                )
-            sale.own_commission_amount = own
+            sale.own_commission_amount = (
+                sale._own_commission_in(sale.commission_shares or [])
+                if sale.commission_as != OWN_SALE_ROLE
+                else 0.0
+            )
 
     @api.depends(
         "amount",
@@ -160,7 +128,20 @@ class HotmartSale(models.Model):
     def _commission_product(self):
         """The service a commission order is for: co-production or affiliate commission."""
         self.ensure_one()
-        return self.env.ref(COMMISSION_PRODUCTS[self.commission_as])
+        product = self.env.ref(COMMISSION_PRODUCTS[self.commission_as], raise_if_not_found=False)
+        if not product:
+            raise UserError(
+                self.env._(
+                    "The product of %(role)s commissions was deleted: update the Hotmart "
+                    "Connector app to make it again, then receive the sale again.",
+                    role=self._field_value_label("commission_as"),
+                )
+            )
+        return product
+
+    def _field_value_label(self, name):
+        self.ensure_one()
+        return dict(self._fields[name]._description_selection(self.env)).get(self[name], "")
 
     def _commission_to_order(self):
         """What a commission order is made for: the account's commission, in company
@@ -184,12 +165,18 @@ class HotmartSale(models.Model):
         return not self.is_subscription and (self.recurrence_number or 1) > 1
 
     @api.depends(
-        "recurrence_number", "is_subscription", "buyer_email", "hotmart_product_id", "offer_code"
+        "recurrence_number",
+        "is_subscription",
+        "buyer_email",
+        "hotmart_product_id",
+        "offer_code",
+        "order_date",
     )
     def _compute_first_installment_id(self):
         charges = self.filtered(lambda s: s._is_installment_charge() and s.buyer_email)
-        firsts = (
-            self.search(
+        firsts_by_key = {}
+        if charges:
+            firsts = self.search(
                 [
                     ("backend_id", "in", charges.backend_id.ids),
                     ("is_subscription", "=", False),
@@ -199,23 +186,27 @@ class HotmartSale(models.Model):
                 ],
                 order="order_date desc, id desc",
             )
-            if charges
-            else self.browse()
-        )
+            for first in firsts:
+                firsts_by_key.setdefault(first._installment_key(), []).append(first)
         for sale in self:
-            sale.first_installment_id = sale in charges and next(
-                (first for first in firsts if sale._is_later_installment_of(first)),
-                False,
+            candidates = firsts_by_key.get(sale._installment_key(), []) if sale in charges else []
+            sale.first_installment_id = next(
+                (first for first in candidates if sale._is_later_installment_of(first)), False
             )
+
+    def _installment_key(self):
+        """What a charge and its first purchase share: account, product, buyer."""
+        return (self.backend_id.id, self.hotmart_product_id, (self.buyer_email or "").lower())
 
     def _is_later_installment_of(self, first):
         self.ensure_one()
+        # the same offer, ordered before; the latest such purchase Hotmart approved (a
+        # refused retry of the offer is not where the installments started)
         return (
-            first.backend_id == self.backend_id
-            and first.hotmart_product_id == self.hotmart_product_id
-            and (first.buyer_email or "").lower() == (self.buyer_email or "").lower()
+            first._installment_key() == self._installment_key()
             and (not self.offer_code or not first.offer_code or first.offer_code == self.offer_code)
             and (not first.order_date or not self.order_date or first.order_date <= self.order_date)
+            and bool(first.approved_date)
         )
 
     def _installment_label(self):
@@ -306,9 +297,11 @@ class HotmartSale(models.Model):
             )
 
     def _link_source(self):
-        """The name of the link that sold this sale: its src, else its sck ("" if none)."""
+        """The name of the link that sold this sale: its src, else its sck ("" if none),
+        without the " [2]" Odoo gives a source to tell it from one of the same name."""
         self.ensure_one()
-        return (self.tracking_src or self.tracking_sck or "").strip()[:200]
+        name = (self.tracking_src or self.tracking_sck or "").strip()[:TRACKING_LENGTH]
+        return self.env["utm.mixin"]._split_name_and_count(name)[0].strip()
 
     @api.model
     def _values_from_record(self, record, currencies):

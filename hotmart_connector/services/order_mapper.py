@@ -11,9 +11,14 @@ from dataclasses import dataclass
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
 
 from ..hotmart.exceptions import HotmartBadPayloadError
+from ..models.bulk import create_isolated
 from ..models.explain import explain
+
+# utm.source's unique name: another run making the same source first.
+UTM_SOURCE_INDEX = "utm_source_unique_name"
 
 
 def naive_utc(moment):
@@ -144,7 +149,7 @@ class HotmartOrderMapper(models.AbstractModel):
         if source.sale._is_commission_sale():
             name = self.env._(
                 "%(service)s: %(product)s (Hotmart %(transaction)s)",
-                service=product.display_name,
+                service=product.name,
                 product=name,
                 transaction=record.transaction,
             )
@@ -190,18 +195,28 @@ class HotmartOrderMapper(models.AbstractModel):
 
     @api.model
     def _utm_sources(self, sales):
-        """{name: utm.source} of these sales' links, found or made once for the batch."""
+        """{name: utm.source} of these sales' links, found (whatever the case) or made once
+        for the batch. A source another run makes at the same time aborts the batch for a
+        retry, as a customer or a product would."""
         names = {sale._link_source() for sale in sales} - {""}
         if not names:
             return {}
-        Source = self.env["utm.source"].sudo()
-        found = {source.name: source for source in Source.search([("name", "in", list(names))])}
-        missing = sorted(names - found.keys())
-        if missing:
-            found.update(
-                (source.name, source) for source in Source.create([{"name": n} for n in missing])
-            )
-        return found
+        Source = self.env["utm.source"].sudo().with_context(active_test=False)
+        found = {}
+        domain = expression.OR([[("name", "=ilike", name)] for name in sorted(names)])
+        for source in Source.search(domain, order="id"):
+            found.setdefault(source.name.lower(), source)
+        missing = sorted({name for name in names if name.lower() not in found}, key=str.lower)
+        missing = list({name.lower(): name for name in missing}.values())
+        created, _refused = create_isolated(
+            Source,
+            missing,
+            [{"name": name} for name in missing],
+            lambda values, reason: reason,
+            race_indexes=(UTM_SOURCE_INDEX,),
+        )
+        found.update((name.lower(), source) for name, source in created.items())
+        return {name: found[name.lower()] for name in names if name.lower() in found}
 
     @api.model
     def _hotmart_values(self, source):

@@ -238,6 +238,9 @@ class HotmartRun(models.AbstractModel):
             ("status", "in", statuses),
             ("order_date", ">=", backend.import_since),
         ]
+        if not backend.receive_commission_sales:
+            # failed co-production and affiliate sales wait too once the setting is off
+            domain.append(("commission_as", "=", OWN_SALE_ROLE))
         # failed sales are tried again once per run; they never count as work left
         to_receive = Sale.search(domain + [("state", "=", "failed")], order="order_date, id")
         pending = Sale.search(domain + [("state", "=", "pending")], order="order_date, id")

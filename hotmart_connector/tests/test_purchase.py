@@ -73,6 +73,69 @@ class TestWhoseSale(HotmartReceiveCase):
             self.env["sale.order"].search([("hotmart_transaction", "=", "HP3003000000001")])
         )
 
+    def test_what_an_affiliate_sale_is_worth_is_the_commission_everywhere(self):
+        self.affiliate_sale()
+        sale = self.fetch_and_receive()
+        # the producer's fee and net are not the account's: the overview and the
+        # settlements report add up what Hotmart credits it
+        self.assertEqual((sale.fee_amount, sale.commission_amount), (0.0, 0.0))
+        self.assertAlmostEqual(sale.net_amount, 134.04, places=2)
+        self.assertAlmostEqual(sale.gross_amount, 134.04, places=2)
+        self.assertAlmostEqual(sale.paid_amount_company, 134.04, places=2)
+
+    def test_with_two_co_producers_the_accounts_share_is_its_own_users(self):
+        item = history_item("HP3003000000003", commission_as="COPRODUCER")
+        self.fake_hotmart(history={"APPROVED": [page(item)]}, users={"APPROVED": [NO_USERS]})
+        shares = [
+            {"source": "MARKETPLACE", "commission": {"value": 50.2, "currency_value": "BRL"}},
+            {"source": "PRODUCER", "commission": {"value": 296.8, "currency_value": "BRL"}},
+            {
+                "source": "COPRODUCER",
+                "commission": {"value": 100.0, "currency_value": "BRL"},
+                "user": {"ucode": "escola-teste", "name": "Escola Teste"},
+            },
+            {
+                "source": "COPRODUCER",
+                "commission": {"value": 50.0, "currency_value": "BRL"},
+                "user": {"ucode": "outra-escola", "name": "Outra Escola"},
+            },
+        ]
+        self.http.add(
+            responses.GET,
+            SALES_URL + "commissions",
+            json={"items": [{"transaction": "HP3003000000003", "commissions": shares}]},
+        )
+        self.backend.receive_commission_sales = True
+        sale = self.fetch_and_receive()
+        # which of the two is the account's cannot be told yet: no order at a guess
+        self.assertEqual(sale.own_commission_amount, 0.0)
+        self.assertEqual(sale.state, "failed")
+        self.assertIn("commission", sale.error)
+        # learnt from the commissions of its own sales, the account's user tells it
+        self.backend.hotmart_user_code = "escola-teste"
+        self.assertEqual(sale.own_commission_amount, 100.0)
+        sale.action_receive()
+        self.assertEqual(sale.sale_order_id.amount_total, 100.0)
+
+    def test_the_account_learns_its_user_from_its_own_sales(self):
+        self.fake_hotmart(
+            history={"APPROVED": [page(history_item("HP3003000000004"))]},
+            users={"APPROVED": [NO_USERS]},
+        )
+        self.backend._fetch_sales(*self.window, statuses=["APPROVED"])
+        shares = [
+            {"source": "MARKETPLACE", "commission": {"value": 50.2, "currency_value": "BRL"}},
+            {
+                "source": "PRODUCER",
+                "commission": {"value": 446.8, "currency_value": "BRL"},
+                "user": {"ucode": "escola-teste", "name": "Escola Teste"},
+            },
+        ]
+        self.Sale._store_settlements_page(
+            self.backend, [{"transaction": "HP3003000000004", "commissions": shares}]
+        )
+        self.assertEqual(self.backend.hotmart_user_code, "escola-teste")
+
     def test_switched_on_it_is_an_order_to_hotmart_for_the_commission_alone(self):
         self.backend.receive_commission_sales = True
         self.affiliate_sale()
