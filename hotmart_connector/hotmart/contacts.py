@@ -47,8 +47,10 @@ def buyer_phone(number, area_code="", country=""):
     digits = _digits(given)
     if not digits or phonenumbers is None:
         return given if digits else ""
-    ddd = _digits(area_code)
-    if len(ddd) == 2 and not ddd.startswith("0"):
+    ddd = _digits(area_code).lstrip("0")  # "031": the trunk prefix before the area code
+    if len(ddd) == 4 and ddd.startswith("55"):
+        ddd = ddd[2:]  # "5531": the country code before it
+    if len(ddd) == 2:
         return _e164(_brazilian_national(digits, ddd), BRAZIL) or given
     if country == BRAZIL:
         return _e164(_brazilian_national(digits, ""), BRAZIL) or given

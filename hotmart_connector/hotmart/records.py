@@ -361,7 +361,7 @@ def parse_webhook_sale(event_name, data):
         buyer=_webhook_buyer(data),
         source="webhook",
         settlement=_settlement_or_none(data.get("commissions"), data.get("affiliates")),
-        full_price=_informative_money(purchase, "full_price", "value"),
+        full_price=_full_price(purchase, price),
         invoice_by=_known(purchase.get("invoice_by"), INVOICE_ISSUER_CODES),
         business_model=_text(purchase.get("business_model")).upper()[:16],
         tracking_src=_text(_dig(purchase, "origin", "src"))[:TRACKING_LENGTH],
@@ -373,6 +373,17 @@ def parse_webhook_sale(event_name, data):
         plan_id=_text(_dig(subscription, "plan", "id")),
         date_next_charge=parse_datetime(purchase.get("date_next_charge")),
     )
+
+
+def _full_price(purchase, price):
+    """What the buyer pays in all, when Hotmart gives it in the sale's currency (a purchase
+    may carry its prices in three currencies)."""
+    full = purchase.get("full_price") if isinstance(purchase.get("full_price"), dict) else {}
+    currency = _text(full.get("currency_value") or full.get("currency_code")).upper()
+    sale_currency = _text(price.get("currency_value") or price.get("currency_code")).upper()
+    if currency and sale_currency and currency != sale_currency:
+        return None
+    return _informative_money(purchase, "full_price", "value")
 
 
 def _known(value, codes):

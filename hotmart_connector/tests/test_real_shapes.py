@@ -41,6 +41,10 @@ class TestPhones(BaseCase):
         self.assertEqual(buyer_phone("31999999999", "31"), "+5531999999999")
         self.assertEqual(buyer_phone("5531999999999", "31"), "+5531999999999")
 
+    def test_an_area_code_with_its_trunk_or_country_prefix(self):
+        self.assertEqual(buyer_phone("999999999", "031"), "+5531999999999")
+        self.assertEqual(buyer_phone("999999999", "5531"), "+5531999999999")
+
     def test_no_country_is_guessed(self):
         # without an area code or a country, a number could be from anywhere
         self.assertEqual(buyer_phone("31999999999"), "31999999999")

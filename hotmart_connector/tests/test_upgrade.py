@@ -244,3 +244,30 @@ class TestUpgradeReadsPayloadsAgain(HotmartCase):
         self.assertEqual((sale.invoice_by, sale.tracking_src), ("HOTMART", "instagram"))
         self.assertTrue(sale.is_order_bump)
         self.assertEqual(sale.parent_transaction, "HP2002000000001")
+
+    def test_a_sale_the_history_stored_first_gets_what_its_webhook_said(self):
+        body = load_fixture("webhook_purchase_approved_ddd.json")
+        body["data"]["purchase"]["origin"] = {"src": "youtube"}
+        history = load_fixture("sales_history_page1.json")["items"][0]
+        history["purchase"].update(transaction="HP2002000000101", commission_as="PRODUCER")
+        sale = self.env["hotmart.sale"].create(
+            {
+                "backend_id": self.backend.id,
+                "transaction": "HP2002000000101",
+                "status": "APPROVED",
+                "amount": 497.0,
+                "currency_code": "BRL",
+                # the history first, the webhook after it, as 1.3 kept them
+                "payload": {
+                    "source": "rest",
+                    "history": history,
+                    "webhook": {"source": "webhook", "event": body["event"], "data": body["data"]},
+                },
+            }
+        )
+        load_script(PURCHASE_MIGRATION, "hotmart_connector_post_migrate_1_4b").migrate(
+            self.env.cr, "18.0.1.3.0"
+        )
+        self.assertEqual((sale.invoice_by, sale.tracking_src), ("HOTMART", "youtube"))
+        self.assertEqual(sale.payment_mode, "UNIQUE_PAYMENT")
+        self.assertEqual(sale.buyer_phone, "+5531999999999")

@@ -1,6 +1,7 @@
 """1.4: what real Hotmart payloads carry is read right and kept: buyers' phones in E.164 and
 documents with their type, whose sale it is, installments, the link that sold it, order
-bumps and who invoices the buyer. Stored sales whose payload is still kept are read again."""
+bumps and who invoices the buyer. Stored sales whose payload is still kept are read again;
+those already purged keep what 1.3 stored, and Fetch Sales over their period reads them."""
 
 import logging
 
@@ -17,16 +18,32 @@ from odoo.addons.hotmart_connector.models.hotmart_sale import _buyer_values, pur
 _logger = logging.getLogger(__name__)
 
 
-def _record_from_payload(sale):
-    """The sale its stored payload describes, as this version reads it; None without one."""
+def _records_from_payload(sale):
+    """The sale as each part of its stored payload describes it, as this version reads
+    them: the sales history (with its buyer) and the latest webhook, whichever are kept."""
     payload = sale.payload or {}
-    if payload.get("source") == "webhook":
-        return parse_webhook_sale(payload.get("event"), payload.get("data"))
-    if "history" not in payload:
-        return None
-    users = payload.get("users")
-    buyer = buyers_by_transaction([users]).get(sale.transaction) if users else None
-    return parse_history_item(payload["history"], buyer)
+    records = []
+    if "history" in payload:
+        users = payload.get("users")
+        buyer = buyers_by_transaction([users]).get(sale.transaction) if users else None
+        records.append(parse_history_item(payload["history"], buyer))
+    # a sale a webhook stored first keeps it at the top; one the history stored first keeps
+    # later webhooks under "webhook"
+    webhook = payload if "data" in payload else payload.get("webhook") or {}
+    if webhook.get("data"):
+        records.append(parse_webhook_sale(webhook.get("event"), webhook.get("data")))
+    return records
+
+
+def _values_of(records):
+    """What the records say, each filling in what the others leave empty."""
+    values = {}
+    for record in records:
+        for column, value in {**_buyer_values(record.buyer), **purchase_values(record)}.items():
+            if column == "buyer_phone" and str(values.get(column, "")).startswith("+"):
+                continue  # a phone read with its country stays so
+            values[column] = value
+    return values
 
 
 def migrate(cr, version):
@@ -34,11 +51,11 @@ def migrate(cr, version):
     read_again = 0
     for sale in env["hotmart.sale"].search([("payload", "!=", False)]):
         try:
-            record = _record_from_payload(sale)
+            values = _values_of(_records_from_payload(sale))
         except (HotmartBadPayloadError, ValueError, TypeError):
             continue
-        if record:
-            sale.write({**_buyer_values(record.buyer), **purchase_values(record)})
+        if values:
+            sale.write(values)
             read_again += 1
     backends = env["hotmart.backend"].with_context(active_test=False).search([])
     env["hotmart.sale"]._sync_import_state_of(backends)
