@@ -217,13 +217,8 @@ class TestUpgradeMerge(TransactionCase):
 class TestUpgradeReadsPayloadsAgain(HotmartCase):
     """1.4 reads the payloads still kept again: what 1.3 got wrong is put right."""
 
-    def test_stored_sales_get_their_phone_document_and_purchase_facts(self):
-        body = load_fixture("webhook_purchase_approved_ddd.json")
-        body["data"]["purchase"]["order_bump"] = {
-            "is_order_bump": True,
-            "parent_purchase_transaction": "HP2002000000001",
-        }
-        body["data"]["purchase"]["origin"] = {"src": "instagram", "sck": "bio-link"}
+    def stored_as_1_3_kept_it(self, payload, **values):
+        """A sale 1.3 stored, with ``payload``; then the 1.4 migration."""
         sale = self.env["hotmart.sale"].create(
             {
                 "backend_id": self.backend.id,
@@ -231,13 +226,26 @@ class TestUpgradeReadsPayloadsAgain(HotmartCase):
                 "status": "APPROVED",
                 "amount": 497.0,
                 "currency_code": "BRL",
-                # as 1.3 stored it: the DDD taken for a country code
-                "buyer_phone": "+31 999999999",
-                "payload": {"source": "webhook", "event": body["event"], "data": body["data"]},
+                "payload": payload,
+                **values,
             }
         )
         load_script(PURCHASE_MIGRATION, "hotmart_connector_post_migrate_1_4").migrate(
             self.env.cr, "18.0.1.3.0"
+        )
+        return sale
+
+    def test_stored_sales_get_their_phone_document_and_purchase_facts(self):
+        body = load_fixture("webhook_purchase_approved_ddd.json")
+        body["data"]["purchase"]["order_bump"] = {
+            "is_order_bump": True,
+            "parent_purchase_transaction": "HP2002000000001",
+        }
+        body["data"]["purchase"]["origin"] = {"src": "instagram", "sck": "bio-link"}
+        sale = self.stored_as_1_3_kept_it(
+            {"source": "webhook", "event": body["event"], "data": body["data"]},
+            # as 1.3 stored it: the DDD taken for a country code
+            buyer_phone="+31 999999999",
         )
         self.assertEqual(sale.buyer_phone, "+5531999999999")
         self.assertEqual((sale.buyer_document_type, sale.buyer_document), ("CPF", "52998224725"))
@@ -250,23 +258,10 @@ class TestUpgradeReadsPayloadsAgain(HotmartCase):
         body["data"]["purchase"]["origin"] = {"src": "youtube"}
         history = load_fixture("sales_history_page1.json")["items"][0]
         history["purchase"].update(transaction="HP2002000000101", commission_as="PRODUCER")
-        sale = self.env["hotmart.sale"].create(
-            {
-                "backend_id": self.backend.id,
-                "transaction": "HP2002000000101",
-                "status": "APPROVED",
-                "amount": 497.0,
-                "currency_code": "BRL",
-                # the history first, the webhook after it, as 1.3 kept them
-                "payload": {
-                    "source": "rest",
-                    "history": history,
-                    "webhook": {"source": "webhook", "event": body["event"], "data": body["data"]},
-                },
-            }
-        )
-        load_script(PURCHASE_MIGRATION, "hotmart_connector_post_migrate_1_4b").migrate(
-            self.env.cr, "18.0.1.3.0"
+        # the history first, the webhook after it, as 1.3 kept them
+        webhook = {"source": "webhook", "event": body["event"], "data": body["data"]}
+        sale = self.stored_as_1_3_kept_it(
+            {"source": "rest", "history": history, "webhook": webhook}
         )
         self.assertEqual((sale.invoice_by, sale.tracking_src), ("HOTMART", "youtube"))
         self.assertEqual(sale.payment_mode, "UNIQUE_PAYMENT")
