@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 
 from ..const import COMMISSION_PRODUCTS, COMMISSION_ROLES, INVOICE_ISSUERS, OWN_SALE_ROLE
 from ..hotmart.records import TRACKING_LENGTH
-from .hotmart_sale import purchase_values
+from .sale_columns import purchase_values
 
 
 class HotmartSale(models.Model):

@@ -11,7 +11,8 @@ from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import HotmartAddress, HotmartBuyer
 from ..hotmart.records import HotmartSale as HotmartSaleRecord
 from .guard import as_connector, check_hotmart_role
-from .hotmart_sale import BUYER_COLUMNS, WAITING_STATES
+from .hotmart_sale import WAITING_STATES
+from .sale_columns import BUYER_COLUMNS
 
 _logger = logging.getLogger(__name__)
 

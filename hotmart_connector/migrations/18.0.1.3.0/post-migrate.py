@@ -11,7 +11,7 @@ from odoo.addons.hotmart_connector.hotmart.records import (
     parse_history_item,
     parse_webhook_sale,
 )
-from odoo.addons.hotmart_connector.models.hotmart_sale import _buyer_values
+from odoo.addons.hotmart_connector.models.sale_columns import _buyer_values
 
 _logger = logging.getLogger(__name__)
 
