@@ -13,7 +13,7 @@ from ..hotmart.records import buyers_by_transaction, parse_history_item
 from .bulk import changed_values, raise_concurrent_run
 from .explain import explain
 from .formatting import format_money
-from .sale_columns import _buyer_values, purchase_values
+from .sale_columns import _buyer_values, purchase_values, without_worse_phone
 
 _logger = logging.getLogger(__name__)
 
@@ -386,9 +386,7 @@ class HotmartSale(models.Model):
                 values["status"] = status
                 if not said_at:
                     values.update(status_source="rest", status_read_date=fields.Datetime.now())
-        phone = values.get("buyer_phone")
-        if phone and not phone.startswith("+") and (self.buyer_phone or "").startswith("+"):
-            values.pop("buyer_phone")  # a number read with its country stays so
+        values = without_worse_phone(values, self.buyer_phone)
         if self._payload_expired(values.get("status", self.status)):
             values.pop("payload", None)  # its retention is over: never store it again
         self._write_changes(values)

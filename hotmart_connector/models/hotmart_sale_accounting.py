@@ -7,7 +7,7 @@ from decimal import Decimal
 from odoo import api, fields, models
 from odoo.tools import format_amount
 
-from ..const import OWN_SALE_ROLE, PAID_STATUSES
+from ..const import PAID_STATUSES
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.settlements import settlements_by_transaction
 
@@ -261,7 +261,7 @@ class HotmartSale(models.Model):
             policy == "none"
             # a co-production or affiliate sale is the producer's to invoice; the account's
             # commission order is to Hotmart, booked by a person
-            or self.commission_as != OWN_SALE_ROLE
+            or self._is_commission_sale()
             or self.invoice_state in ("invoiced", "refunded")
             or self.status not in PAID_STATUSES
             or self.sale_order_id.state != "sale"

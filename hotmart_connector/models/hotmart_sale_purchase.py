@@ -84,7 +84,7 @@ class HotmartSale(models.Model):
         for sale in self:
             sale.own_commission_amount = (
                 sale._own_commission_in(sale.commission_shares or [])
-                if sale.commission_as != OWN_SALE_ROLE
+                if sale._is_commission_sale()
                 else 0.0
             )
 
@@ -102,20 +102,25 @@ class HotmartSale(models.Model):
         """A co-production or affiliate sale is worth the account's commission to it, not
         the producer's price: that is what its order is made of and what is added up."""
         result = super()._compute_amount_company()
-        for sale in self.filtered(lambda s: s.commission_as != OWN_SALE_ROLE):
-            sale.amount_company = sale._own_commission_company()
+        commission_sales = self.filtered(lambda s: s._is_commission_sale())
+        for backend in commission_sales.backend_id:
+            sales = commission_sales.filtered(lambda s, b=backend: s.backend_id == b)
+            first_rate_days = backend._first_rate_days(sales.payout_currency_id)
+            for sale in sales:
+                sale.amount_company = sale._own_commission_company(first_rate_days)
         return result
 
-    def _own_commission_company(self):
+    def _own_commission_company(self, first_rate_days=None):
         """The account's commission in company currency, or False while Hotmart has not
-        told it (its commissions are read with the sales of a paid status)."""
+        told it (its commissions are read with the sales of a paid status).
+        ``first_rate_days`` (``_first_rate_days``) spares a query per sale in a batch."""
         self.ensure_one()
         payout = self.payout_currency_id
         if not payout or not self.own_commission_amount:
             return False
         try:
             return self.backend_id._convert_to_company_currency(
-                self.own_commission_amount, payout, payout.name, self.order_date
+                self.own_commission_amount, payout, payout.name, self.order_date, first_rate_days
             )
         except UserError:
             return False

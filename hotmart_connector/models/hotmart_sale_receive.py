@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from odoo import api, models
 
-from ..const import OWN_SALE_ROLE
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import HotmartAddress, HotmartBuyer
 from ..hotmart.records import HotmartSale as HotmartSaleRecord
@@ -274,7 +273,7 @@ class HotmartSale(models.Model):
         self.ensure_one()
         if self.order_date and self.order_date < self.backend_id.import_since:
             return "before_since"
-        if self.commission_as != OWN_SALE_ROLE and not self.backend_id.receive_commission_sales:
+        if self._is_commission_sale() and not self.backend_id.receive_commission_sales:
             return "commission_only"
         if self.status in importable:
             return "pending"

@@ -64,3 +64,12 @@ def _buyer_values(buyer):
         if value:
             values[column] = value
     return values
+
+
+def without_worse_phone(values, stored_phone):
+    """``values`` without a buyer phone that would replace one read with its country
+    (E.164) by one read without (a /sales/users number after a webhook's)."""
+    phone = values.get("buyer_phone")
+    if phone and not phone.startswith("+") and (stored_phone or "").startswith("+"):
+        return {column: value for column, value in values.items() if column != "buyer_phone"}
+    return values

@@ -206,8 +206,8 @@ class HotmartOrderMapper(models.AbstractModel):
         domain = expression.OR([[("name", "=ilike", name)] for name in sorted(names)])
         for source in Source.search(domain, order="id"):
             found.setdefault(source.name.lower(), source)
-        missing = sorted({name for name in names if name.lower() not in found}, key=str.lower)
-        missing = list({name.lower(): name for name in missing}.values())
+        # one source per name whatever its case
+        missing = list({n.lower(): n for n in sorted(names) if n.lower() not in found}.values())
         created, _refused = create_isolated(
             Source,
             missing,

@@ -13,7 +13,11 @@ from odoo.addons.hotmart_connector.hotmart.records import (
     parse_history_item,
     parse_webhook_sale,
 )
-from odoo.addons.hotmart_connector.models.sale_columns import _buyer_values, purchase_values
+from odoo.addons.hotmart_connector.models.sale_columns import (
+    _buyer_values,
+    purchase_values,
+    without_worse_phone,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -39,10 +43,8 @@ def _values_of(records):
     """What the records say, each filling in what the others leave empty."""
     values = {}
     for record in records:
-        for column, value in {**_buyer_values(record.buyer), **purchase_values(record)}.items():
-            if column == "buyer_phone" and str(values.get(column, "")).startswith("+"):
-                continue  # a phone read with its country stays so
-            values[column] = value
+        said = {**_buyer_values(record.buyer), **purchase_values(record)}
+        values.update(without_worse_phone(said, values.get("buyer_phone")))
     return values
 
 
