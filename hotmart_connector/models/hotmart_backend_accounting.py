@@ -49,6 +49,8 @@ HOTMART_CNPJ = "13.427.325/0001-05"
 
 class HotmartBackend(models.Model):
     _inherit = "hotmart.backend"
+    # what only Accounting administrators set; the fiscal bridge adds its own
+    _hotmart_accounting_fields = ACCOUNTING_FIELDS
 
     invoice_policy = fields.Selection(
         [
@@ -391,7 +393,7 @@ class HotmartBackend(models.Model):
             self._is_accounting_admin(),
             self,
             [self._accounting_changes(vals) for vals in vals_list],
-            ACCOUNTING_FIELDS,
+            self._hotmart_accounting_fields,
             lambda names: self.env._(
                 "Only Accounting administrators set %(fields)s of a Hotmart account: they "
                 "decide what the connector books.",
@@ -404,7 +406,7 @@ class HotmartBackend(models.Model):
         """The accounting fields ``vals`` would change: on new accounts, those given a value
         other than the default; on existing ones, those whose value differs."""
         changes = {}
-        for name in ACCOUNTING_FIELDS:
+        for name in self._hotmart_accounting_fields:
             if name not in vals:
                 continue
             field = self._fields[name]

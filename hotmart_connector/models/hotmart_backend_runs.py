@@ -187,7 +187,7 @@ class HotmartBackend(models.Model):
                 existing = Template._hotmart_search(self, list(names))
                 known += len(existing)
                 new, _refused = Template._hotmart_create(
-                    {pid: name for pid, name in names.items() if pid not in existing}
+                    self, {pid: name for pid, name in names.items() if pid not in existing}
                 )
                 created += len(new)
         except HotmartError as error:

@@ -99,7 +99,7 @@ class ProductTemplate(models.Model):
             products.update(dict.fromkeys(missing, backend.product_id))
         elif missing:
             created, create_errors = self._hotmart_create(
-                {pid: names[pid] or pid for pid in missing}
+                backend, {pid: names[pid] or pid for pid in missing}
             )
             products.update({pid: t.product_variant_id for pid, t in created.items()})
             errors.update(create_errors)
@@ -122,7 +122,9 @@ class ProductTemplate(models.Model):
         return found
 
     @api.model
-    def _hotmart_product_values(self, hotmart_id, name):
+    def _hotmart_product_values(self, backend, hotmart_id, name):
+        """A new Hotmart product of ``backend``. Hook: the fiscal bridge makes it a service
+        of the account's service code."""
         return {
             "name": name,
             "hotmart_product_id": hotmart_id,
@@ -134,13 +136,14 @@ class ProductTemplate(models.Model):
         }
 
     @api.model
-    def _hotmart_create(self, names):
-        """Create service products for {hotmart id: name}; ({id: template}, {id: reason})."""
+    def _hotmart_create(self, backend, names):
+        """Create service products of ``backend`` for {hotmart id: name}; ({id: template},
+        {id: reason})."""
         ids = list(names)
         return create_isolated(
             self.with_context(tracking_disable=True),
             ids,
-            [self._hotmart_product_values(pid, names[pid]) for pid in ids],
+            [self._hotmart_product_values(backend, pid, names[pid]) for pid in ids],
             lambda values, reason: self.env._(
                 "Odoo refused the product %(name)s: %(reason)s", name=values["name"], reason=reason
             ),

@@ -128,6 +128,13 @@ class ResPartner(models.Model):
         return {"street": " - ".join(filter(None, (parts, address.complement))) or False}
 
     @api.model
+    def _hotmart_buyer_values(self, values, buyer):
+        """The values of a new buyer's contact, last touch (``buyer`` a HotmartBuyer). Hook:
+        the fiscal bridge adds what a nota fiscal needs (legal name, municipality,
+        district, ICMS indicator)."""
+        return values
+
+    @api.model
     def _hotmart_document_values(self, kind, digits):
         """The fields a new buyer's contact gets from a valid document (``kind`` CPF or CNPJ,
         ``digits`` without punctuation). Hook: hotmart_connector_l10n_br adds l10n_br's
@@ -320,7 +327,7 @@ class _BuyerMatcher:
         if digits:
             values.update(self.Partner._hotmart_document_values(kind, digits))
         values.update(self.Partner._hotmart_street_values(address, country))
-        return values
+        return self.Partner._hotmart_buyer_values(values, buyer)
 
     def country(self, address, has_brazilian_document):
         if self._countries is None:

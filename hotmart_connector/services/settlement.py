@@ -3,9 +3,10 @@ its invoice, and the payment in the Hotmart balance journal with Hotmart's fee a
 commissions written off; when Hotmart refunds it, their mirror. Each sale fails alone.
 
 Other addons extend it by inheriting ``hotmart.settlement``: ``_settlement_payment_vals``
-says what Hotmart credits, ``_reversal_payment_vals`` what a refund takes back, and
-``_after_invoice`` / ``_after_reverse`` run once a batch is booked (the fiscal bridge sends
-or cancels its notas fiscais there).
+says what Hotmart credits, ``_reversal_payment_vals`` what a refund takes back,
+``_credit_note_values`` what a credit note is given, and ``_after_invoice`` /
+``_after_reverse`` run once a batch is booked (the fiscal bridge sends or cancels its notas
+fiscais there).
 """
 
 import logging
@@ -222,7 +223,7 @@ class HotmartSettlement(models.AbstractModel):
                 ],
                 cancel=False,
             )
-            credit_note.write({"hotmart_sale_id": sale.id, "hotmart_move_kind": "credit_note"})
+            credit_note.write(self._credit_note_values(sale, credit_note))
             credit_notes[sale] = credit_note
         self.env["account.move"].union(*credit_notes.values()).with_context(**QUIET).action_post()
         payments = self._settle(
@@ -253,6 +254,13 @@ class HotmartSettlement(models.AbstractModel):
                 )
             )
         self._after_reverse(sales)
+
+    @api.model
+    def _credit_note_values(self, sale, credit_note):
+        """What a refunded sale's credit note is given before it is posted. Hook: the fiscal
+        bridge keeps it out of the fiscal documents (a refunded service's note is
+        cancelled, not answered by another note)."""
+        return {"hotmart_sale_id": sale.id, "hotmart_move_kind": "credit_note"}
 
     @api.model
     def _after_reverse(self, sales):

@@ -24,6 +24,19 @@ def sell_in_reais(env):
     env.company.currency_id = brl
 
 
+def stored_document(env, formatted):
+    """A CPF or CNPJ as a contact keeps it: formatted, or in digits only where OCA's
+    Brazilian localization (l10n_br_base) stores it so."""
+    if env["ir.module.module"]._get("l10n_br_base").state == "installed":
+        return "".join(c for c in formatted if c.isdigit())
+    return formatted
+
+
+def district_of(partner):
+    """A Brazilian contact's district: OCA's localization has a field of its own for it."""
+    return partner["district"] if "district" in partner._fields else partner.street2
+
+
 def load_fixture(name):
     """A Hotmart payload from tests/fixtures (copied from Hotmart's real shapes)."""
     with open(file_path(f"hotmart_connector/tests/fixtures/{name}"), encoding="utf-8") as file:
@@ -63,7 +76,13 @@ class HotmartCase(FakeHttpMixin, TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls._prepare_company()
         cls.backend = cls.env["hotmart.backend"].create(cls._backend_values())
+
+    @classmethod
+    def _prepare_company(cls):
+        """Before the account is made: a subclass may switch ``cls.env`` to another
+        company (the fiscal bridge's tests, to a Brazilian producer's)."""
 
     @classmethod
     def _backend_values(cls, **overrides):

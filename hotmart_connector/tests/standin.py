@@ -9,29 +9,30 @@ import importlib.util
 import sys
 from pathlib import Path
 
-_MODULE = "hotmart_standin"
-_PATH = Path(__file__).resolve().parents[2] / "standin" / f"{_MODULE}.py"
+STANDIN_FOLDER = Path(__file__).resolve().parents[2] / "standin"
 
 
-def _load():
-    if _MODULE in sys.modules:
-        return sys.modules[_MODULE]
-    if not _PATH.exists():
+def load_standin(name):
+    """A stand-in of ``standin/`` (``hotmart_standin``, ``focusnfe_standin``) as a module."""
+    if name in sys.modules:
+        return sys.modules[name]
+    path = STANDIN_FOLDER / f"{name}.py"
+    if not path.exists():
         raise ImportError(
-            f"The Hotmart stand-in ({_PATH.name}) is not beside the addon: run the tests from "
-            "a checkout of the repository, where standin/ holds it."
+            f"The stand-in {path.name} is not beside the addon: run the tests from a checkout "
+            "of the repository, where standin/ holds it."
         )
     # its modules import one another by name, as when it runs as a script
-    if str(_PATH.parent) not in sys.path:
-        sys.path.append(str(_PATH.parent))
-    spec = importlib.util.spec_from_file_location(_MODULE, _PATH)
+    if str(STANDIN_FOLDER) not in sys.path:
+        sys.path.append(str(STANDIN_FOLDER))
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[_MODULE] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
 
-_standin = _load()
+_standin = load_standin("hotmart_standin")
 Faults = _standin.Faults
 HotmartStandIn = _standin.HotmartStandIn
 StandInData = _standin.StandInData

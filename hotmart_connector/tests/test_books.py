@@ -12,7 +12,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
 from ..hotmart.records import HotmartBuyer
-from .common import SALES_URL, load_fixture
+from .common import SALES_URL, load_fixture, stored_document
 from .test_money import HotmartMoneyCase
 
 
@@ -447,7 +447,7 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
         fee_lines = self.env["account.move.line"].search([("account_id", "=", self.fee_account.id)])
         hotmart = fee_lines.partner_id
         self.assertEqual(len(hotmart), 1)
-        self.assertEqual(hotmart.vat, "13.427.325/0001-05")
+        self.assertEqual(hotmart.vat, stored_document(self.env, "13.427.325/0001-05"))
         self.assertIn("Launch Pad", hotmart.comment)
         self.assertNotIn(hotmart, sales.sale_order_id.partner_id)
         commission_lines = self.env["account.move.line"].search(
@@ -508,7 +508,7 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
         self.receive()
         hotmart = self.backend._hotmart_partner()
         self.assertNotIn(hotmart, self.Sale.search([]).sale_order_id.partner_id)
-        matched, _errors = self.env["res.partner"]._hotmart_find_or_create(
+        matched, errors = self.env["res.partner"]._hotmart_find_or_create(
             self.backend,
             {
                 "x": HotmartBuyer(
@@ -519,7 +519,9 @@ class TestTheBooksAgreeWithHotmart(HotmartMoneyCase):
                 )
             },
         )
-        self.assertNotEqual(matched["x"], hotmart)
+        # a new contact, or one refused where OCA's localization keeps each CNPJ once
+        self.assertTrue(matched.get("x") or errors.get("x"))
+        self.assertNotEqual(matched.get("x"), hotmart)
 
     def test_a_sale_refunded_before_it_was_invoiced_leaves_nothing_to_invoice(self):
         self.receive_without_invoicing()

@@ -8,14 +8,20 @@ from ..hotmart.exceptions import HotmartBadPayloadError
 from ..models.explain import explain
 
 
+def untranslated_terms(env, module, known_term):
+    """The terms of ``module`` its i18n/pt_BR.po does not translate (``known_term`` proves
+    the module was read)."""
+    terms = {row[4] for row in TranslationModuleReader(env.cr, [module])}
+    assert known_term in terms, f"{module}'s terms were not read"
+    catalogue = polib.pofile(file_path(f"{module}/i18n/pt_BR.po"))
+    translated = {entry.msgid for entry in catalogue if entry.msgstr and not entry.obsolete}
+    return sorted(terms - translated)
+
+
 @tagged("post_install", "-at_install")
 class TestTranslations(TransactionCase):
     def test_portuguese_translation_is_complete(self):
-        terms = {row[4] for row in TranslationModuleReader(self.env.cr, ["hotmart_connector"])}
-        self.assertIn("Hotmart Accounts", terms)  # the reader did read the module
-        catalogue = polib.pofile(file_path("hotmart_connector/i18n/pt_BR.po"))
-        translated = {entry.msgid for entry in catalogue if entry.msgstr and not entry.obsolete}
-        missing = sorted(terms - translated)
+        missing = untranslated_terms(self.env, "hotmart_connector", "Hotmart Accounts")
         self.assertFalse(
             missing,
             "i18n/pt_BR.po lacks these terms; export the module's terms and translate them:\n"

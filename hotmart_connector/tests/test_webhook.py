@@ -6,7 +6,7 @@ from psycopg2 import errors
 
 from odoo.tests import HttpCase, tagged
 
-from .common import FakeHttpMixin, load_fixture, sell_in_reais
+from .common import FakeHttpMixin, load_fixture, sell_in_reais, stored_document
 from .standin import HotmartStandIn, StandInData, webhook_event
 
 HOTTOK = "hottok-0123456789"
@@ -107,7 +107,7 @@ class TestWebhook(FakeHttpMixin, HttpCase):
         self.assertEqual(event.state, "done")
         order = self.order_of("HP2002000000001")
         self.assertEqual((order.state, order.amount_total), ("sale", 497.0))
-        self.assertEqual(order.partner_id.vat, "529.982.247-25")
+        self.assertEqual(order.partner_id.vat, stored_document(self.env, "529.982.247-25"))
         self.assertIn("webhook Purchase approved", order.message_ids.sorted("id")[0].body)
         self.assertIn(order.name, event.result)
 
