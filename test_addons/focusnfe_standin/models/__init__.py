@@ -1,0 +1,2 @@
+from . import focusnfe_nfse
+from . import document
