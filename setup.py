@@ -45,6 +45,14 @@ setup(
         "python-stdnum>=1.19",
         "phonenumbers>=8.12",
     ],
+    # OCA's Brazilian localization, for the fiscal bridge:
+    # pip install odoo-addon-hotmart_connector[fiscal]
+    extras_require={
+        "fiscal": [
+            f"odoo-addon-l10n_br_sale=={ODOO_SERIES}.*",
+            f"odoo-addon-l10n_br_account=={ODOO_SERIES}.*",
+        ]
+    },
     classifiers=[
         "Programming Language :: Python",
         "Framework :: Odoo",

@@ -1,0 +1,5 @@
+from . import hotmart_backend
+from . import hotmart_sale
+from . import product_template
+from . import res_partner
+from . import sale_order_line

@@ -1,0 +1,298 @@
+"""The nota fiscal of a Hotmart sale: which one, in which state, and why there is none."""
+
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.hotmart_connector.const import REVERSING_STATUSES
+from odoo.addons.hotmart_connector.models.explain import explain
+from odoo.addons.hotmart_connector.models.guard import (
+    as_connector,
+    check_hotmart_role,
+    commits,
+    committing_run,
+)
+
+from ..const import (
+    CANCEL_JUSTIFICATION,
+    NF_BATCH,
+    NF_STATE_OF_EDOC,
+    NF_STATES,
+    SITUACAO_EDOC_ENVIADA,
+    SITUACAO_EDOC_REJEITADA,
+)
+
+_logger = logging.getLogger(__name__)
+
+CRON = "hotmart_connector_l10n_br_fiscal.ir_cron_send_notas_fiscais"
+
+
+def _reason_of(env, error):
+    """What a person reads of an error: Odoo's message as it is, else the connector's."""
+    return error.args[0] if isinstance(error, UserError) and error.args else explain(env, error)
+
+
+class HotmartSale(models.Model):
+    _inherit = "hotmart.sale"
+
+    nf_document_id = fields.Many2one(
+        "l10n_br_fiscal.document",
+        string="Nota Fiscal",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The fiscal document of the sale's invoice that the connector sends.",
+    )
+    nf_state = fields.Selection(
+        NF_STATES,
+        string="Nota Fiscal State",
+        compute="_compute_nf_state",
+        store=True,
+        index=True,
+    )
+    nf_reason = fields.Text(
+        string="Nota Fiscal Reason",
+        readonly=True,
+        copy=False,
+        help="Why the sale has no note, or what the provider answered.",
+    )
+    nf_number = fields.Char(related="nf_document_id.document_number", string="Note Number")
+    nf_provider_message = fields.Text(
+        related="nf_document_id.edoc_error_message", string="Provider's Message"
+    )
+    nf_cancel_refused = fields.Boolean(
+        string="Note Cancellation Refused",
+        readonly=True,
+        copy=False,
+        help="The provider refused to cancel the note of this refunded sale: a person was "
+        "asked to do it.",
+    )
+
+    @api.depends("nf_document_id.state_edoc", "nf_reason")
+    def _compute_nf_state(self):
+        for sale in self:
+            document = sale.nf_document_id
+            if not document:
+                sale.nf_state = "no"
+                continue
+            state = NF_STATE_OF_EDOC.get(document.state_edoc, "to_send")
+            # a note that could not be sent waits in 'a enviar' with the reason
+            sale.nf_state = "failed" if state == "to_send" and sale.nf_reason else state
+
+    # ------------------------------------------------------------------ what is due
+
+    def _nf_prepare(self):
+        """The invoices are posted: each sale gets the note to send, or the reason why it
+        has none. Sending happens in the scheduled action, one committed note at a time,
+        so that a batch undone and done again never sends a note twice."""
+        for sale in self:
+            reason = sale._nf_block_reason()
+            sale.write(
+                {
+                    "nf_document_id": False if reason else sale.invoice_id.fiscal_document_id.id,
+                    "nf_reason": reason or False,
+                }
+            )
+        if any(sale.nf_state == "to_send" for sale in self):
+            self.env.ref(CRON)._trigger()
+
+    def _nf_block_reason(self):
+        """Why this sale gets no nota fiscal, or an empty string."""
+        self.ensure_one()
+        _ = self.env._
+        if self.backend_id.nf_policy == "none":
+            return _("The account does not issue notas fiscais (Orders and Fiscal tab).")
+        if self.invoice_by == "HOTMART":
+            return _("Hotmart issues this buyer's invoice, so the account issues no nota fiscal.")
+        if self._is_commission_sale():
+            return _(
+                "A commission Hotmart pays you as co-producer or affiliate: the producer's "
+                "nota fiscal covers the sale."
+            )
+        invoice = self.invoice_id
+        if not invoice or invoice.state != "posted":
+            return _("The sale has no posted invoice yet.")
+        if self.invoice_state == "refunded" or self.status in REVERSING_STATUSES:
+            return _("Refunded before its nota fiscal was sent: none is issued.")
+        document = invoice.fiscal_document_id
+        if not (document.document_type_id and document.document_electronic):
+            return _(
+                "Invoice %(invoice)s is not an electronic nota fiscal: give the account a "
+                "fiscal operation whose line for the product issues an NFS-e, and the company "
+                "a series for it.",
+                invoice=invoice.name,
+            )
+        return self._nf_customer_reason(invoice.partner_id.commercial_partner_id)
+
+    def _nf_customer_reason(self, customer):
+        """What the customer's contact lacks for a nota fiscal, as a sentence."""
+        _ = self.env._
+        if customer.country_id.code != "BR":
+            return _(
+                "The buyer is abroad (%(country)s): no NFS-e is issued for them.",
+                country=customer.country_id.name or _("no country"),
+            )
+        missing = [
+            label
+            for label, present in (
+                (_("CPF or CNPJ"), customer.vat),
+                (_("legal name"), customer.legal_name),
+                (_("street"), customer.street_name or customer.street),
+                (_("ZIP code"), customer.zip),
+                (_("municipality"), customer.city_id),
+            )
+            if not present
+        ]
+        if missing:
+            return _(
+                "The contact %(customer)s lacks its %(missing)s for a nota fiscal. Complete "
+                "it, then click Send Again on the sale.",
+                customer=customer.display_name,
+                missing=", ".join(missing),
+            )
+        return ""
+
+    # ------------------------------------------------------------------ the scheduled action
+
+    @api.model
+    def _cron_send_notas_fiscais(self):
+        """Send the notes due, ask their state, and cancel those of refunded sales; each
+        note alone and committed, so that one refused note stops no other."""
+        with committing_run():
+            for method, domain in (
+                ("_nf_send", [("nf_state", "=", "to_send")]),
+                ("_nf_cancel", self._nf_to_cancel_domain()),
+                ("_nf_ask_state", [("nf_document_id.state_edoc", "=", SITUACAO_EDOC_ENVIADA)]),
+            ):
+                sales = self.search(
+                    domain + [("backend_id.active", "=", True)], limit=NF_BATCH, order="id"
+                )
+                for sale in sales:
+                    sale._nf_isolated(method)
+                if len(sales) == NF_BATCH:
+                    self.env.ref(CRON)._trigger()
+
+    @api.model
+    def _nf_to_cancel_domain(self):
+        return [
+            ("invoice_state", "=", "refunded"),
+            ("nf_state", "=", "authorized"),
+            ("nf_cancel_refused", "=", False),
+        ]
+
+    def _nf_isolated(self, method):
+        """One note's work; an error is the sale's reason, never another note's trouble."""
+        self.ensure_one()
+        sale = self.with_company(self.company_id).with_context(lang=self.backend_id._company_lang())
+        try:
+            if commits():
+                getattr(sale, method)()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            else:
+                with self.env.cr.savepoint():
+                    getattr(sale, method)()
+        except Exception as error:  # noqa: BLE001 (a provider's refusal of any kind)
+            _logger.info(
+                "Hotmart sale %s: nota fiscal %s failed: %s", sale.transaction, method, error
+            )
+            if commits():
+                self.env.cr.rollback()
+            sale.nf_reason = _reason_of(sale.env, error)
+            if commits():
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _nf_send(self):
+        """Send this sale's note (again, after a rejection the person fixed)."""
+        self.ensure_one()
+        reason = self._nf_block_reason()
+        if reason:
+            self.write({"nf_document_id": False, "nf_reason": reason})
+            return
+        document = self.invoice_id.fiscal_document_id
+        self.write({"nf_document_id": document.id, "nf_reason": False})
+        if document.state_edoc == SITUACAO_EDOC_REJEITADA:
+            document.action_document_back2draft()
+            document.action_document_confirm()
+        document.action_document_send()
+        self._nf_note_rejection()
+
+    def _nf_ask_state(self):
+        """Ask the provider whether the sent note is authorized."""
+        self.ensure_one()
+        self.nf_document_id._document_status()
+        self._nf_note_rejection()
+
+    def _nf_note_rejection(self):
+        document = self.nf_document_id
+        if document.state_edoc == SITUACAO_EDOC_REJEITADA:
+            self.nf_reason = document.edoc_error_message or self.env._(
+                "The provider rejected the note without saying why: see the fiscal document."
+            )
+
+    def _nf_cancel(self):
+        """Hotmart refunded the sale: cancel its authorized note, or, where the provider
+        refuses (the municipality's window has closed), tell a person what to do."""
+        self.ensure_one()
+        document = self.nf_document_id
+        try:
+            with self.env.cr.savepoint():
+                document._document_cancel(CANCEL_JUSTIFICATION.format(transaction=self.transaction))
+        except UserError as error:
+            self.write({"nf_cancel_refused": True, "nf_reason": error.args[0]})
+            self._nf_ask_to_cancel_by_hand(error.args[0])
+            return
+        self.sale_order_id._message_log(
+            body=self.env._(
+                "Nota fiscal %(number)s cancelled: Hotmart refunded transaction %(transaction)s.",
+                number=document.document_number or document.rps_number,
+                transaction=self.transaction,
+            )
+        )
+
+    def _nf_ask_to_cancel_by_hand(self, answer):
+        order = self.sale_order_id
+        order.activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=self.backend_id._activity_user(order).id,
+            summary=self.env._("Cancel the nota fiscal by hand"),
+            note=self.env._(
+                "Hotmart refunded transaction %(transaction)s and credit note %(credit_note)s "
+                "is booked, but the provider refused to cancel nota fiscal %(number)s: "
+                "%(answer)s The municipality's cancellation window has probably closed: "
+                "cancel the note on the municipality's portal or ask your accountant how to "
+                "annul it there, then mark this activity done.",
+                transaction=self.transaction,
+                credit_note=self.credit_note_id.name,
+                number=self.nf_document_id.document_number or self.nf_document_id.rps_number,
+                answer=answer,
+            ),
+        )
+
+    # ------------------------------------------------------------------ the button
+
+    def action_nf_send_again(self):
+        """Send the selected sales' notes now: those that failed, and those that had none
+        because of the contact, once it is complete."""
+        check_hotmart_role(self, "group_hotmart_manager")
+        sales = as_connector(self).filtered(
+            lambda s: s.invoice_state == "invoiced" and s.nf_state in ("no", "failed")
+        )
+        for sale in sales:
+            sale._nf_isolated("_nf_send")
+        sent = sales.filtered(lambda s: s.nf_state in ("sent", "authorized"))
+        failed = sales - sent
+        message = self.env._("Notes sent: %(sent)s.", sent=len(sent))
+        if failed:
+            message += " " + self.env._(
+                "Not sent: %(failed)s; each sale says why.", failed=len(failed)
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": message,
+                "type": "warning" if failed else "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

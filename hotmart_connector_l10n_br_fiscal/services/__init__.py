@@ -1,0 +1,2 @@
+from . import order_mapper
+from . import settlement
