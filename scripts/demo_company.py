@@ -2,13 +2,15 @@
 
 Idempotent. The company is found by its name; the first time it is l10n_br's demo company
 ("BR Company", already in reais on the chart of accounts `br`), renamed, or a new company when
-the database has no demo data. It gets a São Paulo address, a CNPJ and today's rates of the
+the database has no demo data, on the chart HOTMART_DEMO_CHART (`br`; OCA's `br_oca_simple`
+for the notas fiscais demo). It gets a São Paulo address, a CNPJ and today's rates of the
 currencies the sandbox sells in; Portuguese (Brazil) is installed and becomes the language of
 the admin user, who works in this company on São Paulo time. demo_account.py then creates
 the demo account in the admin user's company.
 """
 # ruff: noqa: F821 (env comes from odoo shell)
 
+import os
 from datetime import timedelta
 
 from stdnum.br import cnpj
@@ -22,6 +24,7 @@ TZ = "America/Sao_Paulo"
 RATES = {"USD": 5.35, "EUR": 6.20, "MXN": 0.29, "COP": 0.00136, "ARS": 0.0037}
 # the sandbox's sales go back 60 days: the rates also hold from before the first of them
 RATES_SINCE_DAYS = 90
+CHART = os.environ.get("HOTMART_DEMO_CHART", "br")
 
 
 def company_cnpj():
@@ -30,7 +33,8 @@ def company_cnpj():
 
 
 def brazilian_company():
-    Company = env["res.company"]
+    # the chart below is the demo's choice: a Brazilian address must not install l10n_br's
+    Company = env["res.company"].with_context(chart_template_load=True)
     company = (
         Company.search([("name", "=", NAME)], limit=1)
         or env.ref("base.demo_company_br", raise_if_not_found=False)
@@ -51,7 +55,7 @@ def brazilian_company():
     )
     company.partner_id.write(address_details(company))
     if not company.chart_template:
-        env["account.chart.template"].try_loading("br", company)
+        env["account.chart.template"].try_loading(CHART, company)
     return company
 
 
@@ -60,10 +64,18 @@ def address_details(company):
     details = {"street_name": "Avenida Paulista", "street_number": "1000", "lang": LANG}
     partner_fields = company.partner_id._fields
     if "city_id" in partner_fields:
-        details["city_id"] = env.ref("l10n_br.city_br_001").id  # São Paulo (SP)
-    if "l10n_latam_identification_type_id" in partner_fields:
-        details["l10n_latam_identification_type_id"] = env.ref("l10n_br.cnpj").id
+        details["city_id"] = sao_paulo().id
+    cnpj_type = env.ref("l10n_br.cnpj", raise_if_not_found=False)
+    if cnpj_type and "l10n_latam_identification_type_id" in partner_fields:
+        details["l10n_latam_identification_type_id"] = cnpj_type.id
     return details
+
+
+def sao_paulo():
+    """São Paulo (SP) in either localization's municipalities."""
+    return env["res.city"].search(
+        [("state_id", "=", env.ref("base.state_br_sp").id), ("name", "=", "São Paulo")], limit=1
+    )
 
 
 def install_portuguese():

@@ -174,6 +174,19 @@ install_python_requirements() {
         die "pip could not install the requirements."
 }
 
+# OCA's Brazilian localization that the fiscal bridge builds on (the chart for a producer's
+# company included); the bridge installs itself beside them.
+FISCAL_MODULES=l10n_br_sale,l10n_br_account,l10n_br_nfse_focus,l10n_br_coa_simple
+
+# OCA's addons are wheels that require the "odoo" distribution, which pip does not see when
+# Odoo runs from its source tree: fiscal-requirements.txt pins them and all they need.
+install_fiscal_requirements() {
+    say "Installing OCA's Brazilian localization (fiscal-requirements.txt)"
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-deps \
+        -r "$ROOT/fiscal-requirements.txt" ||
+        die "pip could not install OCA's Brazilian localization."
+}
+
 # Odoo's own addons path with this repository in front (its addons, and the test addons
 # that only the test databases install).
 addons_path() {

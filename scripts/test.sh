@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, the installer's checks, then pytest-odoo on two fresh databases
-# with the addon (a browser tour included: Chromium is installed when missing). Installs Odoo 18 in .venv first when no Python here can import it.
+# The whole test suite: lint, the installer's checks and the stand-ins', then pytest-odoo on
+# three fresh databases with the addon (a browser tour included: Chromium is installed when
+# missing). Installs Odoo 18 in .venv first when no Python here can import it, and OCA's
+# Brazilian localization (fiscal-requirements.txt) for the third database.
 #   scripts/test.sh [pytest arguments]
 # Environment: PYTHON (default python3), TEST_DB (default hotmart_test), SKIP_LINT=1,
 # ODOO_SOURCE (where to get Odoo 18 from when it must be installed; see scripts/lib.sh).
@@ -9,6 +11,7 @@ source "$(dirname "$0")/lib.sh"
 
 ensure_odoo
 install_python_requirements requirements.txt test-requirements.txt
+install_fiscal_requirements
 ensure_postgres
 ensure_chromium
 
@@ -19,10 +22,12 @@ fi
 
 say "Checking the Odoo installer (scripts/tests)"
 "$PYTHON" -m pytest "$ROOT/scripts/tests" -p no:odoo -p no:cacheprovider -q
+say "Checking the local stand-ins (standin/tests)"
+"$PYTHON" -m pytest "$ROOT/standin/tests" -p no:odoo -p no:cacheprovider -q
 
-# The suite runs twice: on plain Odoo, and with the Brazilian localisation (l10n_br), which
-# installs the glue addon hotmart_connector_l10n_br (CPF/CNPJ identification type, street
-# number, IE) on its own; its tests run there too.
+# The suite runs on plain Odoo, then on each Brazilian localization: Odoo's (l10n_br), which
+# installs the glue addon hotmart_connector_l10n_br on its own, and OCA's (l10n-brazil), which
+# installs the fiscal bridge hotmart_connector_l10n_br_fiscal on its own. Their tests run there.
 db=${TEST_DB:-hotmart_test}
 cd "$ROOT"
 export HOTMART_REQUIRE_ODOO_TESTS=1
@@ -30,7 +35,8 @@ status=0
 # The first database also has a test addon that extends the order mapper as a bridge would.
 for target in \
     "$db|hotmart_connector,hotmart_connector_test_bridge|hotmart_connector test_addons" \
-    "${db}_br|hotmart_connector,l10n_br|hotmart_connector hotmart_connector_l10n_br"; do
+    "${db}_br|hotmart_connector,l10n_br|hotmart_connector hotmart_connector_l10n_br" \
+    "${db}_fiscal|hotmart_connector,$FISCAL_MODULES|hotmart_connector hotmart_connector_l10n_br_fiscal"; do
     IFS='|' read -r name modules suites <<<"$target"
     create_database "$name" "$modules" --without-demo=all
     say "Running the suite on $name ($modules)"
