@@ -7,7 +7,8 @@
     "author": "hotmart_connector contributors",
     "website": "https://github.com/hotmart-connector/hotmart_connector",
     "license": "LGPL-3",
-    "depends": ["hotmart_connector", "l10n_br_sale", "l10n_br_account"],
+    # l10n_br_fiscal_edi sends, asks and cancels the electronic documents
+    "depends": ["hotmart_connector", "l10n_br_sale", "l10n_br_account", "l10n_br_fiscal_edi"],
     "data": [
         "data/ir_cron_data.xml",
         "views/hotmart_backend_views.xml",

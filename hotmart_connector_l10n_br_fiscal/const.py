@@ -4,6 +4,7 @@ states read on the sale."""
 from odoo.addons.l10n_br_fiscal.constants.fiscal import (
     NFE_IND_IE_DEST_1,
     NFE_IND_IE_DEST_9,
+    PROCESSADOR_OCA,
     SITUACAO_EDOC_A_ENVIAR,
     SITUACAO_EDOC_AUTORIZADA,
     SITUACAO_EDOC_CANCELADA,
@@ -41,6 +42,10 @@ NF_STATE_OF_EDOC = {
 # The ICMS indicator of a new buyer: a state registration (IE) makes a contributor.
 ICMS_CONTRIBUTOR = NFE_IND_IE_DEST_1
 ICMS_NON_CONTRIBUTOR = NFE_IND_IE_DEST_9
+
+# The electronic documents processor that sends notes (OCA's own; "nenhum" would mark them
+# authorized unsent)
+NF_PROCESSOR = PROCESSADOR_OCA
 
 # SPED's product type of a service (OCA's product fiscal type)
 SERVICE_FISCAL_TYPE = "09"

@@ -68,6 +68,21 @@ class HotmartBackend(models.Model):
                     )
                 )
 
+    @api.constrains("fiscal_operation_id", "contributor_fiscal_operation_id")
+    def _check_return_operation(self):
+        for backend in self:
+            for operation in backend.fiscal_operation_id | backend.contributor_fiscal_operation_id:
+                if not operation.return_fiscal_operation_id:
+                    raise ValidationError(
+                        self.env._(
+                            "The fiscal operation %(operation)s has no return operation, which "
+                            "OCA needs to book a refund's credit note. Set one on the operation "
+                            "(Invoicing > Configuration > Fiscal Operations), then choose it "
+                            "here.",
+                            operation=operation.display_name,
+                        )
+                    )
+
     @api.model_create_multi
     def create(self, vals_list):
         backends = super().create(vals_list)

@@ -3,7 +3,7 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.hotmart_connector.const import REVERSING_STATUSES
 from odoo.addons.hotmart_connector.models.explain import explain
@@ -17,8 +17,10 @@ from odoo.addons.hotmart_connector.models.guard import (
 from ..const import (
     CANCEL_JUSTIFICATION,
     NF_BATCH,
+    NF_PROCESSOR,
     NF_STATE_OF_EDOC,
     NF_STATES,
+    SITUACAO_EDOC_AUTORIZADA,
     SITUACAO_EDOC_ENVIADA,
     SITUACAO_EDOC_REJEITADA,
 )
@@ -60,6 +62,18 @@ class HotmartSale(models.Model):
     nf_number = fields.Char(related="nf_document_id.document_number", string="Note Number")
     nf_provider_message = fields.Text(
         related="nf_document_id.edoc_error_message", string="Provider's Message"
+    )
+    nf_attempt_date = fields.Datetime(
+        string="Last Note Attempt",
+        readonly=True,
+        copy=False,
+        help="When the connector last sent, asked or cancelled this sale's note.",
+    )
+    nf_resend = fields.Boolean(
+        string="Note to Send Again",
+        readonly=True,
+        copy=False,
+        help="Send Again was clicked: the scheduled action sends the note in a moment.",
     )
     nf_cancel_refused = fields.Boolean(
         string="Note Cancellation Refused",
@@ -123,7 +137,22 @@ class HotmartSale(models.Model):
                 "a series for it.",
                 invoice=invoice.name,
             )
+        provider_reason = self._nf_provider_reason(invoice.company_id)
+        if provider_reason:
+            return provider_reason
         return self._nf_customer_reason(invoice.partner_id.commercial_partner_id)
+
+    def _nf_provider_reason(self, company):
+        """Why the company cannot send an NFS-e: without OCA's processor OCA would mark the
+        note authorized without sending it; without a provider it would never leave."""
+        if company.processador_edoc != NF_PROCESSOR or not company["provedor_nfse"]:
+            return self.env._(
+                "The company %(company)s has no NFS-e provider: set its electronic documents "
+                "processor to Odoo Community and its NFS-e provider (Settings > Companies), "
+                "then click Send Again on the sale.",
+                company=company.name,
+            )
+        return ""
 
     def _nf_customer_reason(self, customer):
         """What the customer's contact lacks for a nota fiscal, as a sentence."""
@@ -161,16 +190,23 @@ class HotmartSale(models.Model):
         note alone and committed, so that one refused note stops no other."""
         with committing_run():
             for method, domain in (
-                ("_nf_send", [("nf_state", "=", "to_send")]),
+                ("_nf_send", ["|", ("nf_state", "=", "to_send"), ("nf_resend", "=", True)]),
                 ("_nf_cancel", self._nf_to_cancel_domain()),
                 ("_nf_ask_state", [("nf_document_id.state_edoc", "=", SITUACAO_EDOC_ENVIADA)]),
             ):
+                # the longest untouched first: a note stuck at the provider never starves
+                # the others
                 sales = self.search(
-                    domain + [("backend_id.active", "=", True)], limit=NF_BATCH, order="id"
+                    domain + [("backend_id.active", "=", True)],
+                    limit=NF_BATCH,
+                    order="nf_attempt_date asc nulls first, id",
                 )
+                states = {sale: sale.nf_state for sale in sales}
                 for sale in sales:
                     sale._nf_isolated(method)
-                if len(sales) == NF_BATCH:
+                moved = any(sale.nf_state != state for sale, state in states.items())
+                # more may wait; a full batch in which nothing moved waits for the next run
+                if len(sales) == NF_BATCH and moved:
                     self.env.ref(CRON)._trigger()
 
     @api.model
@@ -196,30 +232,65 @@ class HotmartSale(models.Model):
             _logger.info(
                 "Hotmart sale %s: nota fiscal %s failed: %s", sale.transaction, method, error
             )
+            sale._nf_failed(_reason_of(sale.env, error))
+
+    def _nf_failed(self, reason):
+        """Keep the reason; a failure to keep it (the row taken meanwhile) stops nothing."""
+        try:
             if commits():
                 self.env.cr.rollback()
-            sale.nf_reason = _reason_of(sale.env, error)
-            if commits():
+                self.write({"nf_reason": reason, "nf_attempt_date": fields.Datetime.now()})
                 self.env.cr.commit()  # pylint: disable=invalid-commit
+            else:
+                with self.env.cr.savepoint():
+                    self.write({"nf_reason": reason, "nf_attempt_date": fields.Datetime.now()})
+        except Exception:  # noqa: BLE001
+            _logger.exception("Hotmart sale %s: the note's reason was not kept", self.transaction)
+            if commits():
+                self.env.cr.rollback()
 
     def _nf_send(self):
-        """Send this sale's note (again, after a rejection the person fixed)."""
+        """Send this sale's note (again, after a rejection or a fix)."""
         self.ensure_one()
+        document = self.invoice_id.fiscal_document_id
+        if self.nf_attempt_date and self._nf_reached_the_provider(document):
+            self.write({"nf_document_id": document.id, "nf_resend": False})
+            return
         reason = self._nf_block_reason()
         if reason:
-            self.write({"nf_document_id": False, "nf_reason": reason})
+            self.write({"nf_document_id": False, "nf_reason": reason, "nf_resend": False})
             return
-        document = self.invoice_id.fiscal_document_id
-        self.write({"nf_document_id": document.id, "nf_reason": False})
-        if document.state_edoc == SITUACAO_EDOC_REJEITADA:
-            document.action_document_back2draft()
-            document.action_document_confirm()
+        self.write(
+            {
+                "nf_document_id": document.id,
+                "nf_reason": False,
+                "nf_resend": False,
+                "nf_attempt_date": fields.Datetime.now(),
+            }
+        )
+        if commits():
+            # kept before the call: an error after the provider took the note must not
+            # make the next run send it blind
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        # OCA sends a rejected note again as it is, from the current data; its invoice
+        # stays posted and settled
         document.action_document_send()
         self._nf_note_rejection()
+
+    def _nf_reached_the_provider(self, document):
+        """A note tried before may have reached the provider though Odoo did not hear it:
+        ask by its reference before sending it again."""
+        try:
+            with self.env.cr.savepoint():
+                document._document_status()
+        except UserError:
+            return False  # the provider does not know it
+        return document.state_edoc in (SITUACAO_EDOC_ENVIADA, SITUACAO_EDOC_AUTORIZADA)
 
     def _nf_ask_state(self):
         """Ask the provider whether the sent note is authorized."""
         self.ensure_one()
+        self.nf_attempt_date = fields.Datetime.now()
         self.nf_document_id._document_status()
         self._nf_note_rejection()
 
@@ -235,10 +306,15 @@ class HotmartSale(models.Model):
         refuses (the municipality's window has closed), tell a person what to do."""
         self.ensure_one()
         document = self.nf_document_id
+        self.nf_attempt_date = fields.Datetime.now()
         try:
             with self.env.cr.savepoint():
                 document._document_cancel(CANCEL_JUSTIFICATION.format(transaction=self.transaction))
         except UserError as error:
+            # a provider out of reach (down, a wrong token) is tried again next run; one that
+            # answers and keeps the note authorized refused the cancellation
+            with self.env.cr.savepoint():
+                document._document_status()
             self.write({"nf_cancel_refused": True, "nf_reason": error.args[0]})
             self._nf_ask_to_cancel_by_hand(error.args[0])
             return
@@ -272,27 +348,27 @@ class HotmartSale(models.Model):
     # ------------------------------------------------------------------ the button
 
     def action_nf_send_again(self):
-        """Send the selected sales' notes now: those that failed, and those that had none
-        because of the contact, once it is complete."""
+        """Send the selected sales' notes again: those that failed, and those that had none
+        because of what is fixed now (the contact, the provider). The scheduled action sends
+        them in a moment, one committed note at a time, as it sends all notes."""
         check_hotmart_role(self, "group_hotmart_manager")
+        if not (self.env.su or self.env.user.has_group("account.group_account_invoice")):
+            raise AccessError(self.env._("Only people who may invoice send notas fiscais."))
         sales = as_connector(self).filtered(
             lambda s: s.invoice_state == "invoiced" and s.nf_state in ("no", "failed")
         )
-        for sale in sales:
-            sale._nf_isolated("_nf_send")
-        sent = sales.filtered(lambda s: s.nf_state in ("sent", "authorized"))
-        failed = sales - sent
-        message = self.env._("Notes sent: %(sent)s.", sent=len(sent))
-        if failed:
-            message += " " + self.env._(
-                "Not sent: %(failed)s; each sale says why.", failed=len(failed)
-            )
+        sales.write({"nf_resend": True})
+        if sales:
+            self.env.ref(CRON)._trigger()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "message": message,
-                "type": "warning" if failed else "success",
+                "message": self.env._(
+                    "%(count)s note(s) will be sent in a moment: each sale shows its state.",
+                    count=len(sales),
+                ),
+                "type": "success" if sales else "warning",
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }

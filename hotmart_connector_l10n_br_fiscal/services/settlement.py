@@ -20,20 +20,16 @@ class HotmartSettlement(models.AbstractModel):
         values = super()._credit_note_values(sale, credit_note)
         if credit_note.document_type_id:
             # a refunded service's NFS-e is cancelled, not answered by another document
-            values.update(
-                {
-                    "fiscal_operation_id": False,
-                    "document_type_id": False,
-                    "document_serie_id": False,
-                }
-            )
+            values.update(dict.fromkeys(FISCAL_DOCUMENT_FIELDS, False))
         return values
 
     @api.model
     def _after_reverse(self, sales):
         super()._after_reverse(sales)
         unsent = sales.filtered(lambda s: s.nf_state in ("to_send", "failed"))
-        unsent.write(
+        # one tried before may have reached the provider: the scheduled action asks it first
+        unsent.filtered("nf_attempt_date").write({"nf_resend": True})
+        unsent.filtered(lambda s: not s.nf_attempt_date).write(
             {
                 "nf_document_id": False,
                 "nf_reason": self.env._(
@@ -41,5 +37,5 @@ class HotmartSettlement(models.AbstractModel):
                 ),
             }
         )
-        if sales.filtered(lambda s: s.nf_state in ("sent", "authorized")):
+        if sales.filtered(lambda s: s.nf_state in ("sent", "authorized") or s.nf_resend):
             self.env.ref("hotmart_connector_l10n_br_fiscal.ir_cron_send_notas_fiscais")._trigger()

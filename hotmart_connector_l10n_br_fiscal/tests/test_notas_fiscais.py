@@ -126,6 +126,7 @@ class TestTheNfse(HotmartFiscalCase):
         self.receive()
         self.send_notes()
         ana = self.sale(ANA)
+        hotmart_before = self.balance(self.hotmart_account)
         self.rest_says(ana, "REFUNDED")
         self.assertEqual(ana.invoice_state, "refunded")
         # the credit note books the refund; it is no fiscal document of its own
@@ -139,6 +140,13 @@ class TestTheNfse(HotmartFiscalCase):
         self.assertEqual(ana.nf_state, "cancelled", ana.nf_reason)
         self.assertEqual(
             self.sent_note(ana).justificativa, f"Venda reembolsada na Hotmart, transação {ANA}"
+        )
+        # the invoice stays posted and settled: the credit note alone reverses the sale
+        self.assertEqual(ana.invoice_id.state, "posted")
+        self.assertEqual(ana.invoice_id.payment_state, "paid")
+        self.assertEqual(ana.invoice_state, "refunded")
+        self.assertEqual(
+            self.balance(self.hotmart_account), round(hotmart_before - ana.net_amount, 2)
         )
 
     def test_a_note_past_the_municipalitys_window_leaves_an_activity(self):
@@ -186,7 +194,8 @@ class TestTheNfse(HotmartFiscalCase):
             }
         )
         ana.action_nf_send_again()
-        self.assertIn(ana.nf_state, ("sent", "authorized"), ana.nf_reason)
+        self.send_notes()
+        self.assertEqual(ana.nf_state, "authorized", ana.nf_reason)
 
     def test_no_note_where_hotmart_issues_it_or_the_account_does_not(self):
         # Hotmart says who invoices the buyer in its webhooks only
@@ -227,9 +236,53 @@ class TestTheNfse(HotmartFiscalCase):
         self.assertEqual(ana.invoice_state, "invoiced")  # the books are not touched
         self.env.company.focusnfe_homologation_token = "focus-homologacao-token"
         ana.action_nf_send_again()
-        self.assertIn(ana.nf_state, ("sent", "authorized"))
+        self.send_notes()
+        self.assertEqual(ana.nf_state, "authorized", ana.nf_reason)
         self.backend.invalidate_recordset(["nf_failed_count"])
         self.assertEqual(self.backend.nf_failed_count, 2)
+
+    def test_a_provider_out_of_reach_is_asked_again_not_taken_for_a_refusal(self):
+        self.receive()
+        self.send_notes()
+        ana = self.sale(ANA)
+        self.env.company.focusnfe_homologation_token = "expired-token"
+        self.rest_says(ana, "REFUNDED")
+        self.send_notes()
+        self.assertEqual(ana.nf_state, "authorized")
+        self.assertFalse(ana.nf_cancel_refused)
+        self.assertIn("token", ana.nf_reason)
+        self.assertFalse(ana.sale_order_id.activity_ids)
+        self.env.company.focusnfe_homologation_token = "focus-homologacao-token"
+        ana.nf_attempt_date = False  # the next run, a little later
+        self.send_notes()
+        self.assertEqual(ana.nf_state, "cancelled", ana.nf_reason)
+
+    def test_a_note_the_provider_took_unheard_is_asked_for_not_sent_twice(self):
+        self.receive()
+        self.send_notes()
+        ana = self.sale(ANA)
+        number = ana.nf_number
+        # Odoo lost the answer (a rollback after the provider took the note)
+        ana.nf_document_id.write({"state_edoc": "a_enviar", "document_number": False})
+        self.assertEqual(ana.nf_state, "to_send")
+        self.send_notes()
+        self.assertEqual(ana.nf_state, "authorized", ana.nf_reason)
+        self.assertEqual(ana.nf_number, number)
+
+    def test_no_note_without_a_provider(self):
+        self.env.company.processador_edoc = "nenhum"
+        self.receive()
+        self.send_notes()
+        ana = self.sale(ANA)
+        self.assertEqual(ana.nf_state, "no")
+        self.assertIn("has no NFS-e provider", ana.nf_reason)
+        self.assertFalse(self.focus.notes)
+
+    def test_an_operation_without_a_return_operation_is_refused(self):
+        lone = self.venda.copy({"name": "Venda sem devolução", "code": "VSD"})
+        lone.return_fiscal_operation_id = False
+        with self.assertRaisesRegex(ValidationError, "no return operation"):
+            self.backend.fiscal_operation_id = lone
 
     def test_a_hotmart_user_may_not_send_again(self):
         user = new_test_user(

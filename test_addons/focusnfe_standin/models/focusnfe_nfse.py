@@ -11,11 +11,16 @@ from urllib.parse import urlsplit, urlunsplit
 from odoo import models
 
 PARAMETER = "focusnfe_standin.url"
+# the stand-in runs on this machine: a parameter naming another host is ignored, so that the
+# token and the notes never go anywhere else
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def standin_url(env):
-    """The stand-in's base URL (``http://127.0.0.1:18071``), or "" when it is not set."""
-    return (env["ir.config_parameter"].sudo().get_param(PARAMETER) or "").strip().rstrip("/")
+    """The stand-in's base URL (``http://127.0.0.1:18071``), or "" when it is not set or
+    names a host other than this machine."""
+    url = (env["ir.config_parameter"].sudo().get_param(PARAMETER) or "").strip().rstrip("/")
+    return url if urlsplit(url).hostname in LOOPBACK_HOSTS else ""
 
 
 def to_standin(env, url):
