@@ -297,11 +297,8 @@ class HotmartSale(models.Model):
     def _hotmart_ask_for_partial_credit_note(self):
         """Hotmart refunded part of an invoiced sale: a person books that part (once)."""
         for sale in self:
-            order = sale.sale_order_id
             sale.partial_refund_noted = True
-            order.activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=sale.backend_id._activity_user(order).id,
+            sale.sale_order_id._hotmart_ask_a_person(
                 summary=self.env._("Partially refunded on Hotmart"),
                 note=self.env._(
                     "Hotmart partially refunded transaction %(transaction)s. Invoice %(invoice)s "

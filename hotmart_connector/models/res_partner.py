@@ -43,10 +43,20 @@ COUNTRY_ALIASES = {
 }
 
 
-def _plain(text):
+def plain_name(text):
     """Lower case without accents, for comparing names as people type them."""
     decomposed = unicodedata.normalize("NFKD", text or "")
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip().lower()
+
+
+def extended_street_values(address):
+    """A Brazilian address in base_address_extended's street name, number and complement,
+    as both Brazilian localizations (Odoo's and OCA's) keep it."""
+    return {
+        "street_name": address.street or False,
+        "street_number": address.number or False,
+        "street_number2": address.complement or False,
+    }
 
 
 def valid_document(buyer):
@@ -334,10 +344,10 @@ class _BuyerMatcher:
             countries = self.env["res.country"].search([])
             self._countries = {c.code: c for c in countries}
             self._countries.update(
-                {_plain(c.with_context(lang="en_US").name): c for c in countries}
+                {plain_name(c.with_context(lang="en_US").name): c for c in countries}
             )
         Country = self.env["res.country"]
-        for key in (address.country_code, _plain(address.country)):
+        for key in (address.country_code, plain_name(address.country)):
             if key and key in self._countries:
                 return self._countries[key]
             code = COUNTRY_ALIASES.get(key)
@@ -349,11 +359,11 @@ class _BuyerMatcher:
         name = (name or "").strip()
         if not country or not name:
             return self.env["res.country.state"]
-        key = (country.id, _plain(name))
+        key = (country.id, plain_name(name))
         if key not in self._states:
             states = self.env["res.country.state"].search([("country_id", "=", country.id)])
             self._states[key] = next(
-                (s for s in states if _plain(s.code) == key[1] or _plain(s.name) == key[1]),
+                (s for s in states if plain_name(s.code) == key[1] or plain_name(s.name) == key[1]),
                 self.env["res.country.state"],
             )
         return self._states[key]

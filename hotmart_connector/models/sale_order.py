@@ -337,6 +337,17 @@ class SaleOrder(models.Model):
             f"Moving orders to {target}",
         )
 
+    def _hotmart_ask_a_person(self, summary, note):
+        """A to-do on this order for the person its account names: what the connector
+        cannot do itself."""
+        self.ensure_one()
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=self.hotmart_backend_id._activity_user(self).id,
+            summary=summary,
+            note=note,
+        )
+
     def _hotmart_schedule_review(self, status):
         """Leave a to-do for a person: Hotmart's status needs one (a dispute...)."""
         label = self._hotmart_status_label(status)
@@ -345,9 +356,7 @@ class SaleOrder(models.Model):
             "PARTIALLY_REFUNDED": self.env._("Partially refunded on Hotmart"),
         }.get(status) or self.env._("Hotmart: %(status)s", status=label)
         for order in self:
-            order.activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=order.hotmart_backend_id._activity_user(order).id,
+            order._hotmart_ask_a_person(
                 summary=summary,
                 note=self.env._(
                     "Hotmart says %(status)s for transaction %(transaction)s. Check the sale "

@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from odoo.addons.hotmart_connector.models.res_partner import extended_street_values
+
 
 class ResPartner(models.Model):
     """Hotmart buyers in the fields of Odoo's Brazilian localization."""
@@ -19,11 +21,7 @@ class ResPartner(models.Model):
         """A Brazilian address in l10n_br's street name, number and complement."""
         if country.code != "BR":
             return super()._hotmart_street_values(address, country)
-        return {
-            "street_name": address.street or False,
-            "street_number": address.number or False,
-            "street_number2": address.complement or False,
-        }
+        return extended_street_values(address)
 
     @api.model
     def _hotmart_document_values(self, kind, digits):

@@ -3,7 +3,7 @@ from odoo.exceptions import ValidationError
 
 from odoo.addons.hotmart_connector.models.hotmart_backend_accounting import ACCOUNTING_FIELDS
 
-from ..const import ICMS_CONTRIBUTOR, NF_POLICIES
+from ..const import NF_POLICIES
 
 FISCAL_FIELDS = (
     "fiscal_operation_id",
@@ -123,10 +123,7 @@ class HotmartBackend(models.Model):
     def _fiscal_operation_for(self, partner):
         """The account's operation, or the contributors' one for an ICMS contributor."""
         self.ensure_one()
-        if (
-            self.contributor_fiscal_operation_id
-            and partner.commercial_partner_id.ind_ie_dest == ICMS_CONTRIBUTOR
-        ):
+        if self.contributor_fiscal_operation_id and partner._hotmart_is_icms_contributor():
             return self.contributor_fiscal_operation_id
         return self.fiscal_operation_id
 

@@ -327,10 +327,7 @@ class HotmartSale(models.Model):
         )
 
     def _nf_ask_to_cancel_by_hand(self, answer):
-        order = self.sale_order_id
-        order.activity_schedule(
-            "mail.mail_activity_data_todo",
-            user_id=self.backend_id._activity_user(order).id,
+        self.sale_order_id._hotmart_ask_a_person(
             summary=self.env._("Cancel the nota fiscal by hand"),
             note=self.env._(
                 "Hotmart refunded transaction %(transaction)s and credit note %(credit_note)s "

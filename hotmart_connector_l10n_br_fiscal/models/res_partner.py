@@ -1,14 +1,8 @@
-import unicodedata
+from odoo import api, models, tools
 
-from odoo import api, models
+from odoo.addons.hotmart_connector.models.res_partner import extended_street_values, plain_name
 
-from ..const import ICMS_NON_CONTRIBUTOR
-
-
-def _plain(text):
-    """Lower case without accents: 'São Paulo' and 'SAO PAULO' are one municipality."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+from ..const import ICMS_CONTRIBUTOR, ICMS_NON_CONTRIBUTOR
 
 
 class ResPartner(models.Model):
@@ -17,23 +11,17 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     def _hotmart_is_icms_contributor(self):
-        """A customer with a state registration (IE) is an ICMS contributor."""
+        """OCA's contact says it: its ICMS indicator (Contribuinte do ICMS). It chooses the
+        contributors' fiscal operation, and their fiscal position."""
         self.ensure_one()
-        return (
-            bool(self.commercial_partner_id.l10n_br_ie_code)
-            or super()._hotmart_is_icms_contributor()
-        )
+        return self.commercial_partner_id.ind_ie_dest == ICMS_CONTRIBUTOR
 
     @api.model
     def _hotmart_street_values(self, address, country):
         """A Brazilian address in the street name, number and complement of the note."""
         if country.code != "BR":
             return super()._hotmart_street_values(address, country)
-        return {
-            "street_name": address.street or False,
-            "street_number": address.number or False,
-            "street_number2": address.complement or False,
-        }
+        return extended_street_values(address)
 
     @api.model
     def _hotmart_buyer_values(self, values, buyer):
@@ -47,10 +35,11 @@ class ResPartner(models.Model):
                 "ind_ie_dest": ICMS_NON_CONTRIBUTOR,
             }
         )
-        if values.get("state_id"):
-            city = self._hotmart_municipality(values["state_id"], buyer.address.city)
-            if city:
-                values["city_id"] = city.id
+        city_id = self._hotmart_municipalities(values.get("state_id") or 0).get(
+            plain_name(buyer.address.city)
+        )
+        if city_id:
+            values["city_id"] = city_id
         country = self.env["res.country"].browse(values.get("country_id"))
         if country.code == "BR" and buyer.address.district:
             # the district field holds 32 characters
@@ -58,12 +47,9 @@ class ResPartner(models.Model):
         return values
 
     @api.model
-    def _hotmart_municipality(self, state_id, name):
-        """The res.city of ``name`` in that state, whatever its accents and case."""
-        if not name:
-            return self.env["res.city"]
-        cities = self.env["res.city"].search(
-            [("state_id", "=", state_id), ("name", "=ilike", name.strip())]
-        ) or self.env["res.city"].search([("state_id", "=", state_id)])
-        wanted = _plain(name)
-        return next((c for c in cities if _plain(c.name) == wanted), self.env["res.city"])
+    @tools.ormcache("state_id")
+    def _hotmart_municipalities(self, state_id):
+        """{name without accents: res.city id} of a state, read once per state: the IBGE's
+        municipalities do not change while Odoo runs."""
+        cities = self.env["res.city"].sudo().search_read([("state_id", "=", state_id)], ["name"])
+        return {plain_name(city["name"]): city["id"] for city in cities}
