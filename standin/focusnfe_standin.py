@@ -41,14 +41,14 @@ import contextlib
 import hashlib
 import json
 import math
-import sys
 import threading
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from standin_server import StandInHandler, StandInServer
 
 # what the tests and the demo take from here
 __all__ = [
@@ -247,7 +247,7 @@ def nfse_pdf(note):
     return bytes(pdf + b"%%EOF")
 
 
-class FocusNfeStandIn:
+class FocusNfeStandIn(StandInServer):
     """The stand-in server; ``start()`` serves in a thread, ``url`` is its base URL.
 
     ``token``: the one token accepted; None accepts any token given (none at all is a 403).
@@ -255,36 +255,10 @@ class FocusNfeStandIn:
 
     def __init__(self, host="127.0.0.1", port=0, token=None, quiet=True):
         self.token = token
-        self.quiet = quiet
         self.notes = {}  # ref -> Note
         self.last_number = 0
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer((host, port), self._handler_class())
-        self.server.daemon_threads = True
-        self.thread = None
-
-    @property
-    def url(self):
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self):
-        # a short poll: stop() waits for it, and the tests start one per test
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
+        super().__init__(host, port, quiet)
 
     def note(self, ref):
         """The note kept under ``ref``, or None."""
@@ -315,12 +289,10 @@ class FocusNfeStandIn:
     def _handler_class(self):
         sandbox = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(StandInHandler):
             server_version = "FocusNfeStandIn/1.0"
-
-            def log_message(self, format, *args):  # noqa: A002 (BaseHTTPRequestHandler's name)
-                if not sandbox.quiet:
-                    sys.stderr.write(f"standin: {self.command} {urlsplit(self.path).path}\n")
+            stand_in = sandbox
+            stand_in_header = STAND_IN_HEADER
 
             # routing
 
@@ -498,9 +470,9 @@ class FocusNfeStandIn:
                 if note is None or note.standard != standard or not note.numero:
                     return self.not_found()
                 if name == "nfse.xml":
-                    return self.reply_raw(200, nfse_xml(note), "application/xml")
+                    return self.reply_raw(200, nfse_xml(note), content_type="application/xml")
                 if name in ("nfse.pdf", "danfse.pdf"):
-                    return self.reply_raw(200, nfse_pdf(note), "application/pdf")
+                    return self.reply_raw(200, nfse_pdf(note), content_type="application/pdf")
                 return self.not_found()
 
             # the stand-in's controls
@@ -540,18 +512,6 @@ class FocusNfeStandIn:
             def error(self, status, code, message):
                 return self.reply(status, {"codigo": code, "mensagem": message})
 
-            def reply(self, status, payload):
-                body = json.dumps(payload, ensure_ascii=False).encode()
-                self.reply_raw(status, body, "application/json; charset=utf-8")
-
-            def reply_raw(self, status, body, content_type):
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header(STAND_IN_HEADER, "development stand-in")
-                self.end_headers()
-                self.wfile.write(body)
-
         return Handler
 
 
@@ -563,11 +523,7 @@ def main(argv=None):
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     sandbox = FocusNfeStandIn(args.host, args.port, token=args.token, quiet=not args.verbose)
-    sys.stdout.write(f"{BANNER} on {sandbox.url}\n")
-    sys.stdout.flush()
-    with contextlib.suppress(KeyboardInterrupt):
-        sandbox.server.serve_forever()
-    sandbox.server.server_close()
+    sandbox.serve_until_interrupted(f"{BANNER} on {sandbox.url}")
 
 
 if __name__ == "__main__":

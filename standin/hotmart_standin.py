@@ -15,16 +15,13 @@ Every answer carries ``X-Hotmart-Stand-In: development stand-in``.
 
 import argparse
 import base64
-import contextlib
 import json
 import random
 import secrets
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from hotmart_standin_data import (
@@ -45,6 +42,7 @@ from hotmart_standin_payloads import (
     subscription_purchases,
     webhook_event,
 )
+from standin_server import StandInHandler, StandInServer
 
 # what the tests and the benchmarks take from here
 __all__ = [
@@ -81,7 +79,7 @@ class Faults:
         return None
 
 
-class HotmartStandIn:
+class HotmartStandIn(StandInServer):
     """The stand-in server; ``start()`` serves in a thread, ``url`` is its base URL."""
 
     def __init__(
@@ -104,21 +102,13 @@ class HotmartStandIn:
         self.token_lifetime = token_lifetime
         self.faults = faults or Faults()
         self.rate_limit = rate_limit
-        self.quiet = quiet
         self.webhook_url = webhook_url
         self.hottok = hottok
         self.tokens = set()
         self.calls = {}
         self._window = (0, 0)  # (minute, calls in it)
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer((host, port), self._handler_class())
-        self.server.daemon_threads = True
-        self.thread = None
-
-    @property
-    def url(self):
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(host, port, quiet)
 
     @property
     def basic(self):
@@ -134,15 +124,6 @@ class HotmartStandIn:
             "client_secret": self.client_secret,
             "basic_token": self.basic,
         }
-
-    def start(self):
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
     def send_webhook(self, sale):
         """POST the sale's status event to the configured webhook URL; returns the HTTP status."""
@@ -188,13 +169,10 @@ class HotmartStandIn:
     def _handler_class(self):
         sandbox = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(StandInHandler):
             server_version = "HotmartStandIn/1.0"
-
-            def log_message(self, format, *args):  # noqa: A002 (BaseHTTPRequestHandler's name)
-                if not sandbox.quiet:
-                    # the token request's query string carries the secret: log the path only
-                    sys.stderr.write(f"standin: {self.command} {urlsplit(self.path).path}\n")
+            stand_in = sandbox
+            stand_in_header = "X-Hotmart-Stand-In"
 
             def do_POST(self):
                 url = urlsplit(self.path)
@@ -376,19 +354,6 @@ class HotmartStandIn:
                 sandbox.hottok = body.get("hottok") or sandbox.hottok
                 return self.reply(200, {"url": sandbox.webhook_url})
 
-            def reply(self, status, payload, headers=None):
-                self.reply_raw(status, json.dumps(payload).encode(), headers)
-
-            def reply_raw(self, status, body, headers=None):
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("X-Hotmart-Stand-In", "development stand-in")
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
         return Handler
 
 
@@ -448,11 +413,9 @@ def main(argv=None):
         webhook_url=args.webhook_url,
         hottok=args.hottok,
     )
-    sys.stdout.write(f"{BANNER} on {sandbox.url} with {len(sandbox.data.sales)} sales\n")
-    sys.stdout.flush()
-    with contextlib.suppress(KeyboardInterrupt):
-        sandbox.server.serve_forever()
-    sandbox.server.server_close()
+    sandbox.serve_until_interrupted(
+        f"{BANNER} on {sandbox.url} with {len(sandbox.data.sales)} sales"
+    )
 
 
 if __name__ == "__main__":
