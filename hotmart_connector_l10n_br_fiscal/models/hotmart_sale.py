@@ -293,6 +293,8 @@ class HotmartSale(models.Model):
         self.nf_attempt_date = fields.Datetime.now()
         self.nf_document_id._document_status()
         self._nf_note_rejection()
+        if self.nf_document_id.state_edoc == SITUACAO_EDOC_AUTORIZADA:
+            self.nf_reason = False  # an earlier error is history once the note is authorized
 
     def _nf_note_rejection(self):
         document = self.nf_document_id
@@ -318,6 +320,7 @@ class HotmartSale(models.Model):
             self.write({"nf_cancel_refused": True, "nf_reason": error.args[0]})
             self._nf_ask_to_cancel_by_hand(error.args[0])
             return
+        self.nf_reason = False
         self.sale_order_id._message_log(
             body=self.env._(
                 "Nota fiscal %(number)s cancelled: Hotmart refunded transaction %(transaction)s.",

@@ -138,6 +138,7 @@ class TestTheNfse(HotmartFiscalCase):
         self.assertEqual(credit_note.amount_tax, ana.invoice_id.amount_tax)
         self.send_notes()
         self.assertEqual(ana.nf_state, "cancelled", ana.nf_reason)
+        self.assertFalse(ana.nf_reason, "the error of the first try is history")
         self.assertEqual(
             self.sent_note(ana).justificativa, f"Venda reembolsada na Hotmart, transação {ANA}"
         )
@@ -256,6 +257,7 @@ class TestTheNfse(HotmartFiscalCase):
         ana.nf_attempt_date = False  # the next run, a little later
         self.send_notes()
         self.assertEqual(ana.nf_state, "cancelled", ana.nf_reason)
+        self.assertFalse(ana.nf_reason, "the error of the first try is history")
 
     def test_a_note_the_provider_took_unheard_is_asked_for_not_sent_twice(self):
         self.receive()
