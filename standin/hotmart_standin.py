@@ -2,8 +2,9 @@
 """The local Hotmart stand-in: a DEVELOPMENT TOOL that answers like Hotmart's API, not Hotmart.
 
 It answers on loopback like Hotmart does for the calls the connector makes (OAuth token,
-sales history, sales users, price details, commissions, products, subscriptions and
-their charges), with generated but realistic sales
+sales history, sales users, price details, commissions, the sales summary, products,
+subscriptions and their charges; and the write calls: refund a sale, cancel or reactivate
+subscriptions, change a charge day), with generated but realistic sales
 (BRL, USD, EUR and other currencies; CPF, CNPJ and foreign buyers; repeat buyers; every
 status), cursor pages, rate-limit headers and optional, seeded fault injection. The try-it
 command, the end-to-end tests and the benchmarks run against it. Standard library only.
@@ -36,8 +37,12 @@ from hotmart_standin_data import (
 from hotmart_standin_payloads import (
     PRODUCTS,
     SALES_ENDPOINTS,
+    SALES_PATH,
     STATUS_EVENTS,
     SUBSCRIPTIONS_PATH,
+    SUMMARY_PATH,
+    subscription_answer,
+    subscription_cancellation_event,
     subscription_item,
     subscription_purchases,
     webhook_event,
@@ -106,6 +111,7 @@ class HotmartStandIn(StandInServer):
         self.hottok = hottok
         self.tokens = set()
         self.calls = {}
+        self.writes = []  # every write call received: (method, path, JSON body)
         self._window = (0, 0)  # (minute, calls in it)
         self._lock = threading.Lock()
         super().__init__(host, port, quiet)
@@ -185,7 +191,48 @@ class HotmartStandIn(StandInServer):
                     return self.change_subscription(url.path.rsplit("/", 1)[-1])
                 if url.path == "/standin/webhook":
                     return self.configure_webhook()
+                if url.path == "/standin/history":
+                    return self.configure_history()
+                if url.path.startswith(SUBSCRIPTIONS_PATH):
+                    return self.write_call(url.path)
                 return self.reply(404, {"error": "not_found"})
+
+            def do_PUT(self):
+                url = urlsplit(self.path)
+                sandbox.count(url.path)
+                return self.write_call(url.path)
+
+            def do_PATCH(self):
+                url = urlsplit(self.path)
+                sandbox.count(url.path)
+                return self.write_call(url.path)
+
+            def api_refusal(self):
+                """The headers of an API answer, or None once a refusal (no token, rate
+                limit, injected fault) was answered."""
+                auth = self.headers.get("Authorization", "")
+                if not auth.startswith("Bearer ") or auth[7:] not in sandbox.tokens:
+                    self.reply(
+                        401, {"error": "invalid_token", "error_description": "Invalid access token"}
+                    )
+                    return None
+                budget, reset = sandbox.spend_budget()
+                headers = {
+                    "RateLimit-Limit": str(sandbox.rate_limit),
+                    "RateLimit-Reset": str(reset),
+                    "RateLimit-Remaining": str(max(budget or 0, 0)),
+                    "X-RateLimit-Remaining-Minute": str(max(budget or 0, 0)),
+                }
+                if budget is None:
+                    self.reply(
+                        429,
+                        {"error": "too_many_requests", "error_description": "Rate limit exceeded"},
+                        headers,
+                    )
+                    return None
+                if self.inject_fault(headers):
+                    return None
+                return headers
 
             def do_GET(self):
                 url = urlsplit(self.path)
@@ -196,28 +243,11 @@ class HotmartStandIn(StandInServer):
                         200, {"calls": dict(sandbox.calls), "sales": len(sandbox.data.sales)}
                     )
                 if url.path not in SALES_ENDPOINTS and not url.path.startswith(
-                    ("/products/api/v1/products", SUBSCRIPTIONS_PATH)
+                    ("/products/api/v1/products", SUBSCRIPTIONS_PATH, SUMMARY_PATH)
                 ):
                     return self.reply(404, {"error": "not_found"})
-                auth = self.headers.get("Authorization", "")
-                if not auth.startswith("Bearer ") or auth[7:] not in sandbox.tokens:
-                    return self.reply(
-                        401, {"error": "invalid_token", "error_description": "Invalid access token"}
-                    )
-                budget, reset = sandbox.spend_budget()
-                headers = {
-                    "RateLimit-Limit": str(sandbox.rate_limit),
-                    "RateLimit-Reset": str(reset),
-                    "RateLimit-Remaining": str(max(budget or 0, 0)),
-                    "X-RateLimit-Remaining-Minute": str(max(budget or 0, 0)),
-                }
-                if budget is None:
-                    return self.reply(
-                        429,
-                        {"error": "too_many_requests", "error_description": "Rate limit exceeded"},
-                        headers,
-                    )
-                if self.inject_fault(headers):
+                headers = self.api_refusal()
+                if headers is None:
                     return None
                 if url.path == "/products/api/v1/products":
                     items = [
@@ -247,6 +277,8 @@ class HotmartStandIn(StandInServer):
                     return self.reply(
                         200, subscription_purchases(subscription, sandbox.data.sales), headers
                     )
+                if url.path == SUMMARY_PATH:
+                    return self.page(sandbox.data.summary(params), params, headers)
                 if url.path not in SALES_ENDPOINTS:
                     return self.reply(404, {"error": "not_found"}, headers)
                 sales = sandbox.data.select(params)
@@ -335,15 +367,100 @@ class HotmartStandIn(StandInServer):
                 return self.reply(200, dict(answer, webhook_status=delivered))
 
             def change_subscription(self, code):
-                """Cancel, switch plan or move the next charge ({"action": "cancel" |
-                "switch_plan" | "charge_date", ...}), and send its webhook."""
+                """Cancel, switch plan, move the next charge or accept a reactivation
+                ({"action": "cancel" | "switch_plan" | "charge_date" | "accept_reactivation",
+                ...}), and send its webhook."""
                 try:
                     subscription, event = sandbox.data.change_subscription(code, self.read_json())
                 except (ValueError, KeyError, TypeError):
                     return self.reply(400, {"error": "give a known subscriber code and a change"})
-                delivered = sandbox.send_event(event)
+                delivered = sandbox.send_event(event) if event else None
                 answer = {"subscriber_code": code, "status": subscription["status"]}
                 return self.reply(200, dict(answer, event=event, webhook_status=delivered))
+
+            def write_call(self, path):
+                """Hotmart's write calls: refund, cancel, reactivate, change the charge day."""
+                headers = self.api_refusal()
+                if headers is None:
+                    return None
+                try:
+                    body = self.read_json()
+                except ValueError:
+                    return self.reply(400, {"error": "invalid_parameter"}, headers)
+                sandbox.writes.append((self.command, path, body))
+                parts = path[len(SUBSCRIPTIONS_PATH) :].strip("/").split("/")
+                if self.command == "PUT" and path.startswith(SALES_PATH):
+                    return self.refund(path[len(SALES_PATH) :].split("/")[0], headers)
+                if self.command == "PATCH" and len(parts) == 1:
+                    status, error = sandbox.data.change_due_day(parts[0], body.get("due_day"))
+                    if error:
+                        return self.reply(status, error, headers)
+                    return self.reply_raw(200, b"", headers)  # Hotmart's answer is empty
+                if self.command == "POST" and parts[-1] in ("cancel", "reactivate"):
+                    return self.subscription_change(parts, body, headers)
+                return self.reply(404, {"error": "not_found"}, headers)
+
+            def refund(self, transaction, headers):
+                status, error, sale = sandbox.data.refund(transaction)
+                if error:
+                    return self.reply(status, error, headers)
+                sandbox.send_webhook(sale)
+                return self.reply(200, {}, headers)
+
+            def subscription_change(self, parts, body, headers):
+                action = parts[-1]
+
+                def change(code):
+                    if action == "cancel":
+                        return sandbox.data.cancel_subscription(code)
+                    return sandbox.data.reactivate_subscription(code, body.get("charge"))
+
+                if len(parts) == 2:  # one subscription: 200 with it, or a refusal
+                    status, error = change(parts[0])
+                    if error == "not_found":
+                        return self.reply(404, {"error": "not_found"}, headers)
+                    if error:
+                        return self.reply(
+                            400, {"error": "invalid_parameter", "error_description": error}, headers
+                        )
+                    subscription = sandbox.data.subscriptions[parts[0]]
+                    return self.reply(200, subscription_answer(subscription, status), headers)
+                codes = body.get("subscriber_code")
+                if not isinstance(codes, list) or not codes:
+                    return self.reply(400, {"error": "invalid_parameter"}, headers)
+                answer = {"success_subscriptions": [], "fail_subscriptions": []}
+                for code in codes:
+                    status, error = change(code)
+                    if error:
+                        answer["fail_subscriptions"].append(
+                            {"status": "INACTIVE", "error": error, "subscriber_code": code}
+                        )
+                    else:
+                        item = subscription_answer(sandbox.data.subscriptions[code], status)
+                        answer["success_subscriptions"].append(item)
+                if action == "cancel":
+                    for item in answer["success_subscriptions"]:
+                        sandbox.send_event(
+                            subscription_cancellation_event(
+                                sandbox.data.subscriptions[item["subscriber_code"]],
+                                int(time.time() * 1000),
+                            )
+                        )
+                return self.reply(200, answer, headers)
+
+            def configure_history(self):
+                """Leave sales out of the history while the summary counts them
+                ({"hide": [transactions]}), or serve them again ({"show": [...]})."""
+                try:
+                    body = self.read_json()
+                    hide, show = set(body.get("hide") or ()), set(body.get("show") or ())
+                except (ValueError, TypeError, AttributeError):
+                    return self.reply(400, {"error": "give hide or show lists"})
+                unknown = (hide | show) - set(sandbox.data.sales)
+                if unknown:
+                    return self.reply(400, {"error": f"unknown transactions: {sorted(unknown)}"})
+                sandbox.data.hidden = (sandbox.data.hidden | hide) - show
+                return self.reply(200, {"hidden": sorted(sandbox.data.hidden)})
 
             def configure_webhook(self):
                 try:

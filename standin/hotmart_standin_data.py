@@ -142,6 +142,9 @@ class StandInData:
         self.buyers = []
         self.sales = {}
         self.subscriptions = {}
+        # sales left out of the history (and the other sales lists) yet counted in the
+        # summary: what a reconciliation must catch
+        self.hidden = set()
         self._lock = threading.Lock()
         for index in range(sales):
             self.add_sale(index)
@@ -289,11 +292,17 @@ class StandInData:
                 if first_number == 1
                 else f"HP8{number:012d}",
                 "charges": [sale["transaction"] for sale in charges],
+                "due_day": datetime.fromtimestamp(last["order_date"] / 1000, timezone.utc).day,
+                "trial": False,
+                "reactivation_pending": False,
             }
 
     def change_subscription(self, code, change):
-        """Cancel a subscription, switch its plan or move its next charge; returns the
-        subscription and the webhook event Hotmart sends for the change."""
+        """Cancel a subscription, switch its plan, move its next charge or accept its
+        reactivation (the subscriber's click); returns the subscription and the webhook event
+        Hotmart sends for the change (None: Hotmart sends none)."""
+        if change.get("action") == "accept_reactivation":
+            return self.accept_reactivation(code), None
         with self._lock:
             subscription = self.subscriptions[code]
             now = epoch_ms(datetime.now(timezone.utc))
@@ -338,8 +347,9 @@ class StandInData:
             self.sales[transaction]["status"] = status
             return self.sales[transaction]
 
-    def select(self, params):
-        """The sales matching Hotmart's filters, in a stable order."""
+    def select(self, params, hidden_too=False):
+        """The sales matching Hotmart's filters, in a stable order; the hidden ones only
+        ``hidden_too`` (the summary counts them)."""
         transaction = params.get("transaction")
         status = params.get("transaction_status")
         statuses = {status} if status else (None if transaction else set(DEFAULT_STATUSES))
@@ -357,4 +367,94 @@ class StandInData:
             and start <= sale["order_date"] <= end
             and (not product_id or str(sale["product"]["id"]) == str(product_id))
             and (not email or sale["buyer"]["email"] == email)
+            and (hidden_too or sale["transaction"] not in self.hidden)
         ]
+
+    def summary(self, params):
+        """``/sales/summary``'s items: per currency, the count and the total of the buyers'
+        prices of the sales in the window (Hotmart's own value is uncertain, see API notes),
+        hidden sales included."""
+        totals = {}
+        for sale in self.select(params, hidden_too=True):
+            count, value = totals.get(sale["currency"], (0, 0.0))
+            totals[sale["currency"]] = (count + 1, value + sale["price"])
+        return [
+            {"total_items": count, "total_value": {"value": round(value, 2), "currency_code": code}}
+            for code, (count, value) in sorted(totals.items())
+        ]
+
+    # ------------------------------------------------------------------ write calls
+
+    def refund(self, transaction):
+        """Refund a sale as Hotmart does; (HTTP status, error body or None, the sale)."""
+        with self._lock:
+            sale = self.sales.get(transaction)
+            if sale is None:
+                return 404, _error("not_found", "Transaction not found"), None
+            if sale["status"] not in DEFAULT_STATUSES:
+                return (
+                    400,
+                    _error(
+                        "invalid_value_parameter",
+                        f"Transaction status {sale['status']} does not allow a refund",
+                    ),
+                    sale,
+                )
+            sale["status"] = "REFUNDED"
+            return 200, None, sale
+
+    def cancel_subscription(self, code):
+        """(status for the answer, or None, error code) of cancelling one subscription."""
+        with self._lock:
+            subscription = self.subscriptions.get(code)
+            if subscription is None:
+                return None, "not_found"
+            if subscription["status"] not in ("ACTIVE", "DELAYED", "STARTED"):
+                return None, "SUBSCRIPTION_ALREADY_CANCELED_OR_OVERDUE"
+            subscription["status"] = "CANCELLED_BY_SELLER"
+            subscription["end_accession_date"] = epoch_ms(datetime.now(timezone.utc))
+            return "INACTIVE", None
+
+    def reactivate_subscription(self, code, charge):
+        """As ``cancel_subscription``: the subscription stays as it is until the subscriber
+        accepts the e-mailed link (``accept_reactivation``)."""
+        with self._lock:
+            subscription = self.subscriptions.get(code)
+            if subscription is None:
+                return None, "not_found"
+            if subscription["status"] == "ACTIVE":
+                return None, "SUBSCRIPTION_ALREADY_ACTIVE"
+            subscription["reactivation_pending"] = {"charge": bool(charge)}
+            return "INACTIVE", None
+
+    def accept_reactivation(self, code):
+        with self._lock:
+            subscription = self.subscriptions[code]
+            if not subscription["reactivation_pending"]:
+                raise KeyError("no reactivation pending")
+            subscription.update(status="ACTIVE", reactivation_pending=False)
+            subscription["end_accession_date"] = None
+            return subscription
+
+    def change_due_day(self, code, day):
+        """(HTTP status, error body or None) of moving a subscription's charge day."""
+        with self._lock:
+            subscription = self.subscriptions.get(code)
+            if subscription is None:
+                return 404, _error("not_found", "Subscription not found")
+            if not isinstance(day, int) or not 1 <= day <= 31:
+                return 400, _error("invalid_value_parameter", "due_day must be from 1 to 31")
+            if subscription["trial"]:
+                return 400, _error(
+                    "subscription_in_trial_period", "Subscription is in trial period"
+                )
+            if subscription["status"] not in ("ACTIVE", "DELAYED"):
+                return 400, _error(
+                    "invalid_parameter", "Only active or delayed subscriptions change due day"
+                )
+            subscription["due_day"] = day
+            return 200, None
+
+
+def _error(code, description):
+    return {"error": code, "error_description": description, "error_uri": ""}

@@ -236,6 +236,8 @@ CLUB_PRICE = next(price for _id, _name, price, subscription in PRODUCTS if subsc
 MONTHLY_PLAN = {"id": 1038897, "name": "Plano Mensal", "days": 30, "price_factor": 1}
 YEARLY_PLAN = {"id": 1038898, "name": "Plano Anual", "days": 365, "price_factor": 10}
 SUBSCRIPTIONS_PATH = "/payments/api/v1/subscriptions"
+SALES_PATH = "/payments/api/v1/sales/"
+SUMMARY_PATH = "/payments/api/v1/sales/summary"
 
 
 def subscription_status(last_charge):
@@ -264,7 +266,7 @@ def subscription_item(subscription):
         "end_accession_date": subscription["end_accession_date"] if cancelled else None,
         "request_date": subscription["accession_date"],
         "date_next_charge": None if cancelled else subscription["date_next_charge"],
-        "trial": False,
+        "trial": subscription.get("trial", False),
         "transaction": subscription["transaction"],
         "plan": {
             "name": plan["name"],
@@ -275,6 +277,20 @@ def subscription_item(subscription):
         "product": subscription["product"],
         "price": {"value": subscription["price"], "currency_code": subscription["currency"]},
         "subscriber": {k: subscription["buyer"][k] for k in ("name", "email", "ucode")},
+    }
+
+
+def subscription_answer(subscription, status):
+    """A cancel or reactivate call's answer for one subscription, shaped as Hotmart's."""
+    return {
+        "status": status,
+        "subscriber_code": subscription["subscriber_code"],
+        "creation_date": subscription["accession_date"],
+        "date_next_charge": subscription["date_next_charge"],
+        "due_day": subscription["due_day"],
+        "interval_type_between_charges": "MONTH",
+        "interval_between_charges": max(1, subscription["plan"]["days"] // 30),
+        "shopper": {"email": subscription["buyer"]["email"], "phone": ""},
     }
 
 

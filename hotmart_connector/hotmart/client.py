@@ -154,18 +154,23 @@ class HotmartClient:
         self._token_expires_at = 0.0
         self._throttled_until = 0.0
         self.session = self._build_session(retries, backoff)
+        self.write_session = self._build_session(retries, backoff, writes=True)
         _LIVE_CLIENTS.add(self)
 
     @staticmethod
-    def _build_session(retries, backoff):
+    def _build_session(retries, backoff, writes=False):
+        """A session retrying what failed on the way; for ``writes`` (Hotmart's write calls,
+        none idempotent), only a connection never made: a request Hotmart may have received
+        is never sent twice."""
         retry = Retry(
             total=retries,
             connect=retries,
-            read=retries,
-            status=retries,
+            read=0 if writes else retries,
+            status=0 if writes else retries,
             other=0,
             status_forcelist=(500, 503, 504),
-            allowed_methods=frozenset({"GET", "POST"}),
+            # the token request is a POST; a write call is never re-sent after a failure
+            allowed_methods=frozenset() if writes else frozenset({"GET", "POST"}),
             backoff_factor=backoff,
             raise_on_status=False,
             respect_retry_after_header=True,
@@ -231,11 +236,49 @@ class HotmartClient:
                 self._token = None
                 renewed = True
 
-    def _call(self, method, url, *, params=None, headers=None, is_token_call=False):
+    def send(self, method, path, body=None):
+        """A write call (PUT, POST, PATCH) with a JSON body; its answer, ``{}`` when empty.
+
+        Sent once: a 401 (refused, so not done) renews the token and a 429 (not done either)
+        waits, but a timeout or a failure after sending is raised, never retried, since
+        Hotmart's write calls are not idempotent. The caller tells "refused" from "maybe
+        done" by the error's type (``HotmartTransientError``: maybe done).
+        """
+        renewed = False
+        while True:
+            token = self.get_token()
+            try:
+                return self._call(
+                    method,
+                    self.api_url + path,
+                    headers={"Authorization": f"Bearer {token}"},
+                    json=body,
+                    session=self.write_session,
+                )
+            except HotmartAuthError as error:
+                if renewed or error.status_code != 401:
+                    raise
+                _logger.info("Hotmart refused the access token (%s); renewing it.", error.code)
+                self._token = None
+                renewed = True
+
+    def _call(
+        self,
+        method,
+        url,
+        *,
+        params=None,
+        headers=None,
+        is_token_call=False,
+        json=None,
+        session=None,
+    ):
         """The one request helper: throttle, send, wait out 429s, decode, raise typed errors."""
         for attempt in range(self.rate_limit_retries + 1):
             self._wait_for_budget()
-            response = self._send(method, url, params, headers, is_token_call)
+            response = self._send(
+                method, url, params, headers, is_token_call, json, session or self.session
+            )
             self._remember_budget(response)
             if response.status_code != 429:
                 return self._decode(response, url, is_token_call)
@@ -252,15 +295,15 @@ class HotmartClient:
             reason="rate_limit_spent",
         )
 
-    def _send(self, method, url, params, headers, is_token_call):
+    def _send(self, method, url, params, headers, is_token_call, json=None, session=None):
         host = urlsplit(url).netloc
         if is_token_call:
             _logger.debug("Hotmart %s %s (token request)", method, host)
         else:
             _logger.debug("Hotmart %s %s %s", method, url, params or "")
         try:
-            response = self.session.request(
-                method, url, params=params, headers=headers, timeout=self.timeout
+            response = (session or self.session).request(
+                method, url, params=params, headers=headers, json=json, timeout=self.timeout
             )
         except requests.Timeout:
             raise HotmartTransientError(
@@ -282,6 +325,8 @@ class HotmartClient:
     def _decode(self, response, url, is_token_call):
         status = response.status_code
         if 200 <= status < 300:
+            if not response.content.strip():
+                return {}  # a write call's answer: "consider only the HTTP code"
             try:
                 return response.json()
             except ValueError:
@@ -472,6 +517,45 @@ class HotmartClient:
         """The charges of one subscription: for the rare sale its buyer and product leave
         ambiguous (one buyer subscribed twice to a product), never one call per sale."""
         return self.get(f"{SUBSCRIPTIONS_PATH}/{quote(subscriber_code, safe='')}/purchases")
+
+    def sales_summary(self, date_from, date_to, status=None):
+        """Every item of ``/sales/summary`` for [date_from, date_to]: one per currency, with
+        Hotmart's count and value (APPROVED and COMPLETE sales without ``status``)."""
+        params = {"start_date": to_epoch_ms(date_from), "end_date": to_epoch_ms(date_to)}
+        if status:
+            params["transaction_status"] = status
+        return [item for page in self.iter_pages(SALES_PATH + "summary", params) for item in page]
+
+    # ------------------------------------------------------------------ writes
+
+    def refund_sale(self, transaction):
+        """Ask Hotmart to refund the buyer of ``transaction``; ``{}`` when it accepts."""
+        return self.send("PUT", f"{SALES_PATH}{quote(transaction, safe='')}/refund")
+
+    def cancel_subscriptions(self, codes, send_mail=True):
+        """Cancel one subscription, or several in one call; Hotmart's answer as it is."""
+        body = {"send_mail": bool(send_mail)}
+        if len(codes) == 1:
+            return self.send("POST", f"{self._subscription_path(codes[0])}/cancel", body)
+        body["subscriber_code"] = list(codes)
+        return self.send("POST", f"{SUBSCRIPTIONS_PATH}/cancel", body)
+
+    def reactivate_subscriptions(self, codes, charge=False):
+        """Reactivate one subscription, or several in one call: the subscriber accepts by
+        e-mail. ``charge`` charges now instead of on the billing date."""
+        body = {"charge": bool(charge)}
+        if len(codes) == 1:
+            return self.send("POST", f"{self._subscription_path(codes[0])}/reactivate", body)
+        body["subscriber_code"] = list(codes)
+        return self.send("POST", f"{SUBSCRIPTIONS_PATH}/reactivate", body)
+
+    def change_charge_day(self, code, day):
+        """Move a subscription's charge day (1 to 31) after the charge already scheduled."""
+        return self.send("PATCH", self._subscription_path(code), {"due_day": int(day)})
+
+    @staticmethod
+    def _subscription_path(code):
+        return f"{SUBSCRIPTIONS_PATH}/{quote(code, safe='')}"
 
     def check_connection(self):
         """Get a new token and make one cheap API call; raises a HotmartError on failure."""
