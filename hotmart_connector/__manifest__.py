@@ -22,7 +22,10 @@
         "views/hotmart_webhook_event_views.xml",
         "views/sale_order_views.xml",
         "views/hotmart_settlement_views.xml",
+        "views/hotmart_sale_refund_views.xml",
+        "views/hotmart_subscription_request_views.xml",
         "views/hotmart_subscription_views.xml",
+        "views/hotmart_reconciliation_views.xml",
         "views/hotmart_menus.xml",
     ],
     "assets": {

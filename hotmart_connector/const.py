@@ -137,3 +137,31 @@ DEFAULT_STATUS_MAPPING = {
     "PROTESTED": ("sale", True, True),
     "PARTIALLY_REFUNDED": ("sale", True, True),
 }
+
+# ---------------------------------------------------------------- acting on Hotmart
+
+# Statuses Hotmart refunds: the buyer paid, whether the guarantee ran out or not.
+REFUNDABLE_STATUSES = PAID_STATUSES
+# A request Hotmart answered or left unanswered stays pending (nothing is sent again) until
+# Hotmart reports its result, or until this long has passed without a sign of it.
+REQUEST_LAPSE_HOURS = {
+    "accepted": 48,  # Hotmart accepted: its webhook or the status sync tells the result
+    "unanswered": 1,  # no answer: it may have been done; the next sync tells
+    "reactivate": 72,  # the subscriber accepts by a link Hotmart e-mails, valid 3 days
+}
+# Subscriptions whose charge day Hotmart moves (not in a trial).
+CHARGE_DAY_STATUSES = ("ACTIVE", "DELAYED")
+SUBSCRIPTION_BATCH = 50  # subscriber codes per batch call
+# What a person can ask of a subscription on Hotmart.
+SUBSCRIPTION_REQUESTS = [
+    ("cancel", "Cancellation"),
+    ("reactivate", "Reactivation"),
+    ("charge_day", "Charge day change"),
+]
+
+# ---------------------------------------------------------------- reconciliation
+
+# The time zone of the days Hotmart's panel and reports count sales in (Brasília time).
+HOTMART_TZ = "America/Sao_Paulo"
+# What /sales/summary counts when asked without a status.
+SUMMARY_STATUSES = PAID_STATUSES

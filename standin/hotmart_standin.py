@@ -379,15 +379,18 @@ class HotmartStandIn(StandInServer):
                 return self.reply(200, dict(answer, event=event, webhook_status=delivered))
 
             def write_call(self, path):
-                """Hotmart's write calls: refund, cancel, reactivate, change the charge day."""
-                headers = self.api_refusal()
-                if headers is None:
-                    return None
+                """Hotmart's write calls: refund, cancel, reactivate, change the charge day.
+                Every one received is kept in ``writes``, refused or not."""
                 try:
                     body = self.read_json()
                 except ValueError:
-                    return self.reply(400, {"error": "invalid_parameter"}, headers)
+                    body = None
                 sandbox.writes.append((self.command, path, body))
+                headers = self.api_refusal()
+                if headers is None:
+                    return None
+                if body is None:
+                    return self.reply(400, {"error": "invalid_parameter"}, headers)
                 parts = path[len(SUBSCRIPTIONS_PATH) :].strip("/").split("/")
                 if self.command == "PUT" and path.startswith(SALES_PATH):
                     return self.refund(path[len(SALES_PATH) :].split("/")[0], headers)

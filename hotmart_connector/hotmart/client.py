@@ -376,7 +376,7 @@ class HotmartClient:
             status_code=status,
             code=code,
             reason="bad_request",
-            values={"status": status, "code": code or "bad request"},
+            values={"status": status, "code": code or "bad request", "description": description},
         )
 
     def _error_details(self, response):

@@ -4,6 +4,7 @@ from . import hotmart_backend_connection
 from . import hotmart_backend_currency
 from . import hotmart_backend_runs
 from . import hotmart_status_mapping
+from . import hotmart_request
 from . import hotmart_sale
 from . import hotmart_sale_receive
 from . import sale_order
@@ -22,3 +23,8 @@ from . import hotmart_sale_subscription
 from . import hotmart_sale_purchase
 from . import hotmart_backend_subscription
 from . import hotmart_subscription_month
+from . import hotmart_sale_refund
+from . import sale_order_refund
+from . import hotmart_subscription_actions
+from . import hotmart_reconciliation
+from . import hotmart_backend_reconciliation

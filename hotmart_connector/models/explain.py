@@ -97,3 +97,35 @@ def explain(env, error):
         getattr(error, "reason", None)
     )
     return sentence() if sentence else getattr(error, "message", str(error))
+
+
+def _refusals(env, description):
+    """{Hotmart's error code: why it refused a write call}; every sentence a literal."""
+    return {
+        "SUBSCRIPTION_ALREADY_CANCELED_OR_OVERDUE": lambda: env._(
+            "it is already cancelled or overdue on Hotmart"
+        ),
+        "SUBSCRIPTION_ALREADY_ACTIVE": lambda: env._("it is already active on Hotmart"),
+        "subscription_in_trial_period": lambda: env._(
+            "it is in its trial period: Hotmart moves the charge day only after it"
+        ),
+        "not_found": lambda: env._("Hotmart does not know it on this account"),
+        "not_in_answer": lambda: env._("Hotmart's answer does not mention it: check it on Hotmart"),
+        "too_many_requests": lambda: env._(
+            "Hotmart's call limit is spent for the minute: ask again in a minute"
+        ),
+    }
+
+
+def explain_refusal(env, code, description=None):
+    """Why Hotmart refused a write call, from its error code (and description), in words."""
+    sentence = _refusals(env, description).get(code or "")
+    if sentence:
+        return sentence()
+    if description:
+        return env._(
+            "Hotmart refused it (%(code)s: %(description)s)",
+            code=code or "?",
+            description=description,
+        )
+    return env._("Hotmart refused it (%(code)s)", code=code or "?")

@@ -300,6 +300,19 @@ class HotmartRun(models.AbstractModel):
         return {"processed": len(sale_ids)}
 
     @api.model
+    def _reconcile(self, backend, origin):
+        """Reconcile the status sync's window, up to yesterday, with Hotmart's summary."""
+        Line = self.env["hotmart.reconciliation"].sudo()
+        first, last = Line._recent_days(backend)
+        try:
+            lines = Line._reconcile(backend, first, last)
+        except HotmartError as error:
+            backend._set_last_error(explain(self.env, error), "_reconcile")
+            return {}
+        backend._set_last_error(False, "_reconcile")
+        return {"processed": len(lines)}
+
+    @api.model
     def _sync_subscriptions(self, backend, origin):
         return backend._sync_subscriptions(origin)
 

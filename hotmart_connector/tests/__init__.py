@@ -1,3 +1,4 @@
+from . import test_actions
 from . import test_books
 from . import test_client
 from . import test_concurrency
@@ -10,6 +11,7 @@ from . import test_purchase
 from . import test_read_ahead
 from . import test_receive
 from . import test_real_shapes
+from . import test_reconciliation
 from . import test_records
 from . import test_standin_e2e
 from . import test_secret_logs
