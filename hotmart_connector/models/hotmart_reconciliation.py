@@ -49,8 +49,8 @@ class HotmartReconciliation(models.Model):
     date = fields.Date(
         required=True, readonly=True, index=True, help="A day as Hotmart counts it (Brasília)."
     )
-    currency_code = fields.Char(string="Currency Code", required=True, readonly=True)
-    currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
+    currency_code = fields.Char(required=True, readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
     hotmart_count = fields.Integer(
         string="Hotmart Sales",
         readonly=True,

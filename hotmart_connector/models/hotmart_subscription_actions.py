@@ -220,7 +220,7 @@ class HotmartSubscription(models.Model):
             told = self.env._(
                 "Hotmart accepted: the new day applies after the charge already scheduled."
             )
-        self.message_post(body=f"{asked} {told}")
+        self.message_post(body=self.env._("%(asked)s %(told)s", asked=asked, told=told))
 
     def _request_notification(self, kind, results):
         title = dict(self._fields["request_kind"]._description_selection(self.env))[kind]
@@ -262,8 +262,9 @@ class HotmartSubscription(models.Model):
     # ------------------------------------------------------------------ Hotmart reports
 
     def _hotmart_write(self, values, cause):
-        super()._hotmart_write(values, cause)
+        result = super()._hotmart_write(values, cause)
         self._close_reported_request()
+        return result
 
     def _close_reported_request(self):
         """A pending request whose result Hotmart now reports is no longer pending."""

@@ -1,6 +1,7 @@
 from . import test_actions
 from . import test_books
 from . import test_client
+from . import test_client_writes
 from . import test_concurrency
 from . import test_faults
 from . import test_fuzz

@@ -105,7 +105,7 @@ class TestRefundOnHotmart(StandInAccountCase):
         wizard = (
             self.env[action["res_model"]]
             .with_user(self.manager)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({})
         )
         self.assertEqual(wizard.amount_display, sale.amount_display)

@@ -8,7 +8,7 @@ class HotmartSaleRefund(models.TransientModel):
     _name = "hotmart.sale.refund"
     _description = "Refund a Hotmart Sale"
 
-    sale_id = fields.Many2one("hotmart.sale", string="Sale", required=True, readonly=True)
+    sale_id = fields.Many2one("hotmart.sale", required=True, readonly=True)
     transaction = fields.Char(related="sale_id.transaction")
     buyer_name = fields.Char(related="sale_id.buyer_name")
     amount_display = fields.Char(string="Amount Refunded", related="sale_id.amount_display")
