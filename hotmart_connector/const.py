@@ -148,7 +148,15 @@ REQUEST_LAPSE_HOURS = {
     "accepted": 48,  # Hotmart accepted: its webhook or the status sync tells the result
     "unanswered": 1,  # no answer: it may have been done; the next sync tells
     "reactivate": 72,  # the subscriber accepts by a link Hotmart e-mails, valid 3 days
+    "subscription_unanswered": 25,  # the subscriptions sync, which tells, runs daily
 }
+# Subscriptions Hotmart reactivates (the subscriber accepts by e-mail).
+REACTIVABLE_STATUSES = (
+    "INACTIVE",
+    "CANCELLED_BY_CUSTOMER",
+    "CANCELLED_BY_SELLER",
+    "CANCELLED_BY_ADMIN",
+)
 # Subscriptions whose charge day Hotmart moves (not in a trial).
 CHARGE_DAY_STATUSES = ("ACTIVE", "DELAYED")
 SUBSCRIPTION_BATCH = 50  # subscriber codes per batch call

@@ -2,7 +2,8 @@
 
 A batch call (cancel, reactivate) answers 200 even when some subscriptions fail: each
 subscriber code asked for ends up succeeded, with the status Hotmart gave, or failed, with
-Hotmart's reason. A code the answer does not mention is failed too: nothing says it was done.
+Hotmart's reason. A code the answer does not mention, or mentions both ways, is neither: it
+may have been done, and only a later read tells.
 """
 
 from dataclasses import dataclass, field
@@ -11,13 +12,11 @@ from decimal import Decimal
 from .exceptions import HotmartBadPayloadError
 from .readers import _dig, _int, _items, _money, _text
 
-# The reason given to a subscriber code Hotmart's batch answer leaves out.
-NOT_IN_ANSWER = "not_in_answer"
-
 
 @dataclass
 class BatchOutcome:
-    """What a cancel or reactivate call did: {code: status} and {code: Hotmart's reason}."""
+    """What a cancel or reactivate call did: {code: status} and {code: Hotmart's reason};
+    the codes in neither are unknown."""
 
     succeeded: dict = field(default_factory=dict)
     failed: dict = field(default_factory=dict)
@@ -39,20 +38,12 @@ def parse_batch_answer(payload, codes):
             if target == "succeeded":
                 outcome.succeeded[code] = _text(_dig(item, "status")).upper()
             else:
-                outcome.failed[code] = _text(_dig(item, "error")) or NOT_IN_ANSWER
-    for code in codes:
-        if code not in outcome.succeeded and code not in outcome.failed:
-            outcome.failed[code] = NOT_IN_ANSWER
-    # a code reported both ways did not certainly succeed
+                outcome.failed[code] = _text(_dig(item, "error")) or "unknown"
+    # a code reported both ways is unknown: it may have been done
     for code in set(outcome.succeeded) & set(outcome.failed):
         del outcome.succeeded[code]
+        del outcome.failed[code]
     return outcome
-
-
-def parse_single_answer(payload, code):
-    """The outcome of a one-subscription call: 200 means done (its status, when given)."""
-    status = _text(_dig(payload, "status")).upper() if isinstance(payload, dict) else ""
-    return BatchOutcome(succeeded={code: status})
 
 
 @dataclass

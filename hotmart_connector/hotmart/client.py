@@ -255,6 +255,10 @@ class HotmartClient:
                     json=body,
                     session=self.write_session,
                 )
+            except HotmartBadPayloadError as error:
+                if error.status_code and 200 <= error.status_code < 300:
+                    return {}  # done: "consider only the HTTP code"
+                raise
             except HotmartAuthError as error:
                 if renewed or error.status_code != 401:
                     raise

@@ -30,6 +30,7 @@ CONNECTOR_FIELDS = (
     "last_receive_date",
     "last_sync_date",
     "last_subscription_sync_date",
+    "last_reconcile_date",
     "last_error",
     "last_error_run",
 )

@@ -8,6 +8,12 @@ from .guard import check_hotmart_role
 class HotmartBackend(models.Model):
     _inherit = "hotmart.backend"
 
+    last_reconcile_date = fields.Datetime(
+        string="Last Reconciliation",
+        readonly=True,
+        copy=False,
+        help="When the account's last days were last reconciled with Hotmart's summary.",
+    )
     reconciliation_apart_days = fields.Integer(
         string="Days Apart",
         compute="_compute_reconciliation_apart_days",

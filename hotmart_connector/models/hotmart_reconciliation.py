@@ -83,6 +83,13 @@ class HotmartReconciliation(models.Model):
         help="Hotmart's count minus Odoo's: above zero, sales Odoo does not hold (or holds "
         "in another status); below zero, sales Odoo counts that Hotmart no longer does.",
     )
+    day_difference_count = fields.Integer(
+        string="Sales Apart That Day",
+        readonly=True,
+        help="The same difference over all currencies of the day. Hotmart does not say in "
+        "which currency it totals a sale: a difference in one currency that another one "
+        "cancels out is to check, not sales apart.",
+    )
     difference_amount = fields.Monetary(
         string="Value Apart", compute="_compute_difference", store=True, aggregator=None
     )
@@ -101,14 +108,18 @@ class HotmartReconciliation(models.Model):
         ),
     ]
 
-    @api.depends("hotmart_count", "odoo_count", "hotmart_amount", "odoo_amount")
+    @api.depends(
+        "hotmart_count", "odoo_count", "hotmart_amount", "odoo_amount", "day_difference_count"
+    )
     def _compute_difference(self):
         for line in self:
             line.difference_count = line.hotmart_count - line.odoo_count
             line.difference_amount = line.hotmart_amount - line.odoo_amount
-            if line.difference_count:
+            if line.difference_count and line.day_difference_count:
                 line.state = "apart"
-            elif float_compare(line.hotmart_amount, line.odoo_amount, precision_digits=2):
+            elif line.difference_count or float_compare(
+                line.hotmart_amount, line.odoo_amount, precision_digits=2
+            ):
                 line.state = "to_check"
             else:
                 line.state = "agreed"
@@ -145,6 +156,11 @@ class HotmartReconciliation(models.Model):
         keys |= {(day, code) for day, lines in hotmart.items() for code in lines}
         currencies = self.env["hotmart.sale"]._currency_ids_by_code({code for _d, code in keys})
         now = fields.Datetime.now()
+        day_differences = {}
+        for day, lines_of_day in hotmart.items():
+            counted = sum(line.count for line in lines_of_day.values())
+            held = sum(count for (d, _code), (count, _t) in odoo.items() if d == day)
+            day_differences[day] = counted - held
         lines, vals_list = self.browse(), []
         for day, code in sorted(keys):
             summary = hotmart[day].get(code)
@@ -154,6 +170,7 @@ class HotmartReconciliation(models.Model):
                 "hotmart_amount": float(summary.value) if summary else 0.0,
                 "odoo_count": count,
                 "odoo_amount": amount,
+                "day_difference_count": day_differences[day],
                 "read_date": now,
             }
             if (day, code) in existing:
@@ -200,19 +217,16 @@ class HotmartReconciliation(models.Model):
         reconcile them again; returns a notification of how they stand now."""
         check_hotmart_role(self, "group_hotmart_manager")
         lines = as_connector(self)
-        Run = lines.env["hotmart.run"]
+        origin = self.env._("Read Again on the reconciliation")
         result = self.browse()
         for backend in lines.backend_id:
             backend._check_connected()
-            days = sorted(
-                set(lines.filtered(lambda line, b=backend: line.backend_id == b).mapped("date"))
-            )
-            origin = self.env._("Read Again on the reconciliation")
-            for day in days:
+            mine = lines.filtered(lambda line, b=backend: line.backend_id == b)
+            for day in sorted(set(mine.mapped("date"))):
                 start, end = hotmart_day_bounds(day)
-                backend._fetch_sales(start, end, SALE_STATUS_CODES, cause=origin)
-            Run._receive_pending(backend, backend._importable_statuses(), origin)
-            for day in days:
+                sales = backend._fetch_sales(start, end, SALE_STATUS_CODES, cause=origin)
+                # the day's sales now importable become orders; the others wait as usual
+                sales.filtered(lambda sale: sale.state == "pending")._receive(origin)
                 result |= lines._reconcile(backend, day, day)
         return lines[:1].backend_id._notification(
             "success" if not any(line.difference_count for line in result) else "warning",

@@ -4,17 +4,34 @@ The request changes nothing in the books: the order is cancelled and the credit 
 when Hotmart says REFUNDED (webhook or status sync), as for a refund made on Hotmart's panel.
 """
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..const import REFUNDABLE_STATUSES, REVERSING_STATUSES
+from ..const import OWN_SALE_ROLE, REFUNDABLE_STATUSES, REVERSING_STATUSES
 from .guard import as_connector, check_hotmart_role
-from .hotmart_request import DONE, REFUSED, call_hotmart, lock_for_request
+from .hotmart_request import (
+    DONE,
+    REFUSED,
+    call_hotmart,
+    lock_for_request,
+    ready_client,
+    request_journal,
+)
 
 
 class HotmartSale(models.Model):
     _name = "hotmart.sale"
     _inherit = ["hotmart.sale", "hotmart.request.mixin"]
+
+    refund_available = fields.Boolean(
+        compute="_compute_refund_available",
+        help="Whether Hotmart may be asked to refund this sale now.",
+    )
+
+    @api.depends("status", "commission_as", "request_state", "request_date")
+    def _compute_refund_available(self):
+        for sale in self:
+            sale.refund_available = not sale._refund_refusal()
 
     # ------------------------------------------------------------------ asking
 
@@ -22,7 +39,9 @@ class HotmartSale(models.Model):
         """The button: a confirmation with the amount and Hotmart's conditions."""
         self.ensure_one()
         check_hotmart_role(self, "group_hotmart_manager")
-        as_connector(self)._check_refundable()
+        refusal = as_connector(self)._refund_refusal()
+        if refusal:
+            raise UserError(refusal)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Refund on Hotmart"),
@@ -35,30 +54,42 @@ class HotmartSale(models.Model):
     def request_refund(self):
         """Ask Hotmart to refund each of these sales, once.
 
-        Refused without a call: a sale Hotmart would not refund (not approved or complete)
-        and a sale whose refund was asked and not reported yet. Hotmart's refusal changes
-        nothing. Accepted, the sale records who asked and when; its order and books follow
-        only when Hotmart reports REFUNDED. Returns a notification saying what happened.
+        Refused without a call: a sale Hotmart would not refund (not approved or complete,
+        or not the account's own sale) and a sale whose refund was asked and not reported
+        yet. Each request is written down as sent before it is sent (``request_journal``).
+        Hotmart's refusal changes nothing. Accepted, the sale records who asked and when; its
+        order and books follow only when Hotmart reports REFUNDED. Returns a notification.
         """
         check_hotmart_role(self, "group_hotmart_manager")
         sales = as_connector(self)
-        lock_for_request(sales)
-        for sale in sales:
-            sale._check_refundable()
-        accepted, unanswered, refused = sales.browse(), {}, {}
-        for sale in sales:
-            _answer, outcome, reason = call_hotmart(
-                self.env, lambda s=sale: s.backend_id._get_client().refund_sale(s.transaction)
+        clients = {backend: ready_client(backend) for backend in sales.backend_id}
+        with request_journal(sales) as journal:
+            lock_for_request(journal)
+            journal._lapse_requests()
+            for sale in journal:
+                refusal = sale._refund_refusal()
+                if refusal:
+                    raise UserError(refusal)
+            previous = {sale.id: sale._request_snapshot() for sale in journal}
+            journal._mark_sent()
+        outcomes = {
+            sale: call_hotmart(
+                self.env, lambda s=sale: clients[s.backend_id].refund_sale(s.transaction)
             )
-            if outcome == REFUSED:
-                refused[sale] = reason
-                continue
-            sale.write(sale._request_values(outcome))
-            sale._tell_refund_requested(outcome, reason)
-            if outcome == DONE:
-                accepted |= sale
-            else:
-                unanswered[sale] = reason
+            for sale in sales
+        }
+        with request_journal(sales) as journal:
+            for sale in journal:
+                _answer, outcome, _reason = outcomes[sale]
+                if outcome == REFUSED:
+                    sale.write(previous[sale.id])
+                    continue
+                if outcome == DONE:
+                    sale.request_state = "accepted"
+                sale._tell_refund_requested(outcome)
+        accepted = sales.filtered(lambda s: outcomes[s][1] == DONE)
+        unanswered = sales.filtered(lambda s: outcomes[s][1] not in (DONE, REFUSED))
+        refused = {s: outcomes[s][2] for s in sales if outcomes[s][1] == REFUSED}
         sentences = sales._refund_sentences(accepted, unanswered, refused)
         if refused and len(sales) == 1:
             raise UserError(" ".join(sentences))
@@ -68,30 +99,33 @@ class HotmartSale(models.Model):
             " ".join(sentences),
         )
 
-    def _check_refundable(self):
-        """Raise, in words, why Hotmart would not be asked to refund this sale."""
+    def _refund_refusal(self):
+        """Why Hotmart will not be asked to refund this sale now, in words, or ''."""
         self.ensure_one()
-        self.backend_id._check_connected()
         if self.status not in REFUNDABLE_STATUSES:
-            raise UserError(
-                self.env._(
-                    "Hotmart refunds approved or complete sales only; %(transaction)s is "
-                    "%(status)s. Nothing was sent to Hotmart.",
-                    transaction=self.transaction,
-                    status=self._field_value_label("status"),
-                )
+            return self.env._(
+                "Hotmart refunds approved or complete sales only; %(transaction)s is "
+                "%(status)s. Nothing was sent to Hotmart.",
+                transaction=self.transaction,
+                status=self._field_value_label("status"),
+            )
+        if self.commission_as and self.commission_as != OWN_SALE_ROLE:
+            return self.env._(
+                "%(transaction)s is a sale the account made as %(role)s: only its producer "
+                "can refund it on Hotmart. Nothing was sent to Hotmart.",
+                transaction=self.transaction,
+                role=self._field_value_label("commission_as"),
             )
         if self._request_is_pending():
-            raise UserError(
-                self.env._(
-                    "The refund of %(transaction)s was asked already.",
-                    transaction=self.transaction,
-                )
-                + " "
-                + self._request_pending_sentence()
+            return self.env._(
+                "The refund of %(transaction)s was asked already: %(pending)s. Nothing was "
+                "sent again.",
+                transaction=self.transaction,
+                pending=self._request_pending_clause(),
             )
+        return ""
 
-    def _tell_refund_requested(self, outcome, reason):
+    def _tell_refund_requested(self, outcome):
         """Say on the order who asked for the refund, and what comes next."""
         order = self.sale_order_id
         if not order:
@@ -105,11 +139,11 @@ class HotmartSale(models.Model):
             )
         else:
             body = self.env._(
-                "%(user)s asked Hotmart to refund %(amount)s; Hotmart did not answer "
-                "(%(reason)s). The refund may have been made: the next status sync tells.",
+                "%(user)s asked Hotmart to refund %(amount)s; Hotmart did not answer. The "
+                "refund may have been made: the status sync tells within the hour, and nothing "
+                "is sent again before.",
                 user=self.env.user.name,
                 amount=self.amount_display,
-                reason=reason,
             )
         order.message_post(body=body)
 
@@ -138,13 +172,12 @@ class HotmartSale(models.Model):
                     count=len(accepted),
                 )
             )
-        for sale, reason in unanswered.items():
+        for sale in unanswered:
             sentences.append(
                 self.env._(
-                    "Hotmart did not answer for %(transaction)s (%(reason)s): the refund may "
-                    "have been made. Do not ask again before the next status sync tells.",
+                    "Hotmart did not answer for %(transaction)s: the refund may have been made. "
+                    "The status sync tells within the hour; nothing is sent again before.",
                     transaction=sale.transaction,
-                    reason=reason,
                 )
             )
         return sentences
@@ -157,21 +190,39 @@ class HotmartSale(models.Model):
         return result
 
     def _close_reported_requests(self):
-        """A refund asked from Odoo that Hotmart now reports is no longer pending."""
+        """A refund asked from Odoo that Hotmart now reports (or a chargeback that took the
+        money back first) is no longer pending."""
         reported = self.filtered(
             lambda sale: (
                 sale.request_state in ("accepted", "unanswered")
                 and sale.status in REVERSING_STATUSES
             )
         )
-        if reported:
-            reported.sudo().write({"request_state": "reported"})
-            for sale in reported:
-                if sale.sale_order_id:
-                    sale.sale_order_id.message_post(
-                        body=self.env._(
-                            "Hotmart reports the refund asked on %(date)s by %(user)s.",
-                            date=fields.Date.to_string(sale.request_date),
-                            user=sale.request_user_id.name or "?",
-                        )
-                    )
+        if not reported:
+            return
+        reported.sudo().write({"request_state": "reported"})
+        for sale in reported.filtered("sale_order_id"):
+            values = {
+                "date": fields.Date.to_string(sale.request_date),
+                "user": sale.request_user_id.name or "?",
+            }
+            if sale.status == "REFUNDED":
+                body = self.env._(
+                    "Hotmart reports the refund asked on %(date)s by %(user)s.", **values
+                )
+            else:
+                body = self.env._(
+                    "Hotmart reports a chargeback on this sale: the refund asked on %(date)s by "
+                    "%(user)s is no longer pending.",
+                    **values,
+                )
+            sale.sale_order_id.message_post(body=body)
+
+    @api.model
+    def _pending_refund_requests(self, backend):
+        """The account's sales whose refund was asked and not reported: the status sync
+        reads them whatever their order date."""
+        sales = self.search(
+            [("backend_id", "=", backend.id), ("request_state", "in", ("accepted", "unanswered"))]
+        )
+        return sales.filtered(lambda sale: sale._request_is_pending())

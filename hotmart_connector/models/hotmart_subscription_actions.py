@@ -1,21 +1,36 @@
 """Cancel, reactivate or move the charge day of subscriptions on Hotmart, from Odoo.
 
 Several subscriptions of an account go in one batch call where Hotmart has one (cancel,
-reactivate). Each subscription ends up done, refused (with Hotmart's reason) or unanswered
-(maybe done: it stays pending until the subscriptions sync tells). The chatter records who
-asked what and what Hotmart answered; the status follows Hotmart's answer or the next sync.
+reactivate). Each subscription asked ends up done, refused (with Hotmart's reason) or
+unanswered (maybe done: pending until the subscriptions sync tells). Each request is written
+down as sent before it is sent (``request_journal``), and the chatter records who asked what
+and what Hotmart answered; the status follows Hotmart's answer or the next sync.
 """
 
 from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import split_every
 
-from ..const import CHARGE_DAY_STATUSES, SUBSCRIPTION_BATCH, SUBSCRIPTION_REQUESTS
+from ..const import (
+    CHARGE_DAY_STATUSES,
+    REACTIVABLE_STATUSES,
+    SUBSCRIPTION_BATCH,
+    SUBSCRIPTION_REQUESTS,
+)
 from ..hotmart.actions import parse_batch_answer
+from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.subscriptions import ENDED_STATUSES, RECURRING_STATUSES
 from .explain import explain_refusal
 from .guard import as_connector, check_hotmart_role
-from .hotmart_request import DONE, REFUSED, call_hotmart, lock_for_request
+from .hotmart_request import (
+    DONE,
+    REFUSED,
+    UNANSWERED,
+    call_hotmart,
+    lock_for_request,
+    ready_client,
+    request_journal,
+)
 
 
 class HotmartSubscription(models.Model):
@@ -28,14 +43,16 @@ class HotmartSubscription(models.Model):
     charge_day = fields.Integer(
         readonly=True,
         copy=False,
-        help="The day of the month Hotmart charges, as last changed from Odoo or told by "
-        "Hotmart; it applies after the charge already scheduled.",
+        help="The day of the month Hotmart charges, as last changed from Odoo; it applies "
+        "after the charge already scheduled.",
     )
 
     def _request_lapse_kind(self):
-        if self.request_kind == "reactivate" and self.request_state == "accepted":
+        if self.request_state == "unanswered":
+            return "subscription_unanswered"  # the subscriptions sync runs daily
+        if self.request_kind == "reactivate":
             return "reactivate"  # the subscriber has 3 days to accept
-        return self.request_state
+        return "accepted"
 
     # ------------------------------------------------------------------ the public methods
 
@@ -67,38 +84,56 @@ class HotmartSubscription(models.Model):
     def _ask_hotmart(self, kind, **options):
         check_hotmart_role(self, "group_hotmart_manager")
         subscriptions = as_connector(self)
-        lock_for_request(subscriptions)
-        refused = {}
-        for subscription in subscriptions:
-            reason = subscription._why_not(kind)
-            if reason:
-                refused[subscription] = reason
-        results = {"done": subscriptions.browse(), "refused": refused, "unanswered": {}}
-        for backend in (subscriptions - subscriptions.browse([s.id for s in refused])).backend_id:
-            backend._check_connected()
-            asked = subscriptions.filtered(
-                lambda s, b=backend: s.backend_id == b and s not in refused
-            )
-            client = backend._get_client()
+        clients = {backend: ready_client(backend) for backend in subscriptions.backend_id}
+        results = {"done": subscriptions.browse(), "refused": {}, "unanswered": {}, "kept": {}}
+        with request_journal(subscriptions) as journal:
+            lock_for_request(journal)
+            journal._lapse_requests()
+            for subscription in journal:
+                reason = subscription._why_not(kind)
+                if reason:
+                    results["kept"][subscription.id] = reason
+            asked = journal.filtered(lambda s: s.id not in results["kept"])
+            previous = {s.id: s._request_snapshot() for s in asked}
+            asked._mark_sent(request_kind=kind)
+        asked = subscriptions.filtered(lambda s: s.id not in results["kept"])
+        outcomes = {}
+        for backend in asked.backend_id:
+            mine = asked.filtered(lambda s, b=backend: s.backend_id == b)
             if kind == "charge_day":
-                for subscription in asked:
-                    subscription._send_alone(client, kind, results, **options)
+                batches = [[subscription] for subscription in mine]
             else:
-                for batch in split_every(SUBSCRIPTION_BATCH, asked.ids, asked.browse):
-                    batch._send_batch(client, kind, results, **options)
-        for subscription, reason in refused.items():
-            subscription._tell_request(kind, REFUSED, reason, **options)
+                batches = split_every(SUBSCRIPTION_BATCH, mine)
+            for batch in batches:
+                outcomes.update(asked._send(clients[backend], kind, list(batch), **options))
+        with request_journal(asked) as journal:
+            for subscription in journal:
+                outcome, reason, answer = outcomes[subscription.id]
+                subscription._record_outcome(kind, outcome, reason, answer, **options)
+                if outcome == REFUSED:
+                    subscription.write(previous[subscription.id])
+        for subscription in subscriptions:
+            if subscription.id in results["kept"]:
+                results["refused"][subscription] = results["kept"][subscription.id]
+                continue
+            outcome, reason, _answer = outcomes[subscription.id]
+            if outcome == DONE:
+                results["done"] |= subscription
+            elif outcome == REFUSED:
+                results["refused"][subscription] = reason
+            else:
+                results["unanswered"][subscription] = reason
         return subscriptions._request_notification(kind, results)
 
     def _why_not(self, kind):
-        """Why this subscription is not sent to Hotmart for ``kind``, in words, or ''."""
+        """Why this subscription is not sent to Hotmart for ``kind``, as a clause, or ''."""
         self.ensure_one()
         if self._request_is_pending():
-            return self._request_pending_sentence()
+            return self._request_pending_clause()
         if kind == "cancel" and self.status in ENDED_STATUSES:
             return self.env._("it is cancelled already")
-        if kind == "reactivate" and self.status in ("ACTIVE",):
-            return self.env._("it is active already")
+        if kind == "reactivate" and self.status not in REACTIVABLE_STATUSES:
+            return self.env._("Hotmart reactivates cancelled or inactive subscriptions only")
         if kind == "charge_day" and self.status not in CHARGE_DAY_STATUSES:
             return self.env._(
                 "Hotmart moves the charge day of active or delayed subscriptions only; this one "
@@ -116,111 +151,116 @@ class HotmartSubscription(models.Model):
             return client.reactivate_subscriptions(codes, charge=options["charge"])
         return client.change_charge_day(codes[0], options["day"])
 
-    def _send_alone(self, client, kind, results, **options):
-        """One subscription, one call: 200 is done, a refusal says why."""
-        self.ensure_one()
-        answer, outcome, reason = call_hotmart(
-            self.env, lambda: self._call(client, kind, [self.subscriber_code], **options)
-        )
-        self._record_outcome(kind, outcome, reason, results, answer, **options)
-
-    def _send_batch(self, client, kind, results, **options):
-        """These subscriptions in one call (one subscription: Hotmart's call for one)."""
-        if len(self) == 1:
-            return self._send_alone(client, kind, results, **options)
-        codes = self.mapped("subscriber_code")
+    def _send(self, client, kind, batch, **options):
+        """{id: (outcome, reason, answer)} of one call for ``batch``: 200 is done for one
+        subscription; a batch's answer says per subscriber code (one it leaves out, or
+        cannot be read, may have been done)."""
+        codes = [subscription.subscriber_code for subscription in batch]
         answer, outcome, reason = call_hotmart(
             self.env, lambda: self._call(client, kind, codes, **options)
         )
-        if outcome != DONE:
-            for subscription in self:
-                subscription._record_outcome(kind, outcome, reason, results, **options)
-            return None
-        parsed = parse_batch_answer(answer, codes)
-        for subscription in self:
+        if outcome != DONE or len(batch) == 1:
+            item = answer if isinstance(answer, dict) else {}
+            return {subscription.id: (outcome, reason, item) for subscription in batch}
+        try:
+            parsed = parse_batch_answer(answer, codes)
+        except HotmartBadPayloadError:
+            return {subscription.id: (UNANSWERED, "", {}) for subscription in batch}
+        outcomes = {}
+        for subscription in batch:
             code = subscription.subscriber_code
             if code in parsed.succeeded:
-                item = {"status": parsed.succeeded[code]}
-                subscription._record_outcome(kind, DONE, "", results, item, **options)
+                outcomes[subscription.id] = (DONE, "", {"status": parsed.succeeded[code]})
+            elif code in parsed.failed:
+                refusal = explain_refusal(self.env, parsed.failed[code])
+                outcomes[subscription.id] = (REFUSED, refusal, {})
             else:
-                refusal = explain_refusal(self.env, parsed.failed.get(code))
-                subscription._record_outcome(kind, REFUSED, refusal, results, **options)
-        return None
+                outcomes[subscription.id] = (UNANSWERED, "", {})
+        return outcomes
 
-    def _record_outcome(self, kind, outcome, reason, results, answer=None, **options):
-        """Keep what Hotmart answered: the request, the status it gave, the chatter."""
+    def _record_outcome(self, kind, outcome, reason, answer, **options):
+        """Keep what Hotmart answered: the request, what it changes at once, the chatter."""
         self.ensure_one()
-        if outcome == REFUSED:
-            results["refused"][self] = reason
-        else:
-            values = dict(self._request_values(outcome), request_kind=kind)
-            if outcome == DONE:
-                results["done"] |= self
-                values.update(self._answered_values(kind, answer or {}, **options))
-            else:
-                results["unanswered"][self] = reason
-            self.write(values)
-        self._tell_request(kind, outcome, reason, **options)
+        if outcome == DONE:
+            self.write(dict(self._answered_values(kind, answer, **options)))
+        self.message_post(body=self._request_message(kind, outcome, reason, **options))
 
     def _answered_values(self, kind, answer, **options):
         """What Hotmart's acceptance changes at once: a cancellation ends the subscription
-        (Hotmart's answer says INACTIVE; the sync then says who cancelled), a new charge day
-        is known. A reactivation changes nothing until the subscriber accepts."""
-        now = fields.Datetime.now()
+        (Hotmart's answer says INACTIVE; the sync then says who cancelled, and Hotmart's own
+        event keeps its time), a new charge day is known. A reactivation changes nothing
+        until the subscriber accepts."""
         if kind == "cancel":
             status = answer.get("status") if answer.get("status") in ENDED_STATUSES else None
             return {
                 "status": status or "CANCELLED_BY_SELLER",
-                "status_date": now,
-                "date_cancelled": now,
+                "date_cancelled": fields.Datetime.now(),
                 "date_next_charge": False,
                 "request_state": "reported",
             }
         if kind == "charge_day":
             return {"charge_day": options["day"], "request_state": "reported"}
-        return {}
+        return {"request_state": "accepted"}
 
     # ------------------------------------------------------------------ saying so
 
-    def _request_sentence(self, kind, **options):
-        """What was asked, as the chatter says it."""
-        if kind == "cancel":
-            if options.get("send_mail"):
-                return self.env._("to cancel it (Hotmart e-mails the subscriber)")
-            return self.env._("to cancel it (without e-mailing the subscriber)")
-        if kind == "reactivate":
-            if options.get("charge"):
-                return self.env._("to reactivate it and charge now")
-            return self.env._("to reactivate it, charging on the billing date")
-        return self.env._("to charge it on day %(day)s of the month", day=options.get("day"))
-
-    def _tell_request(self, kind, outcome, reason, **options):
-        self.ensure_one()
-        asked = self.env._(
-            "%(user)s asked Hotmart %(request)s.",
-            user=self.env.user.name,
-            request=self._request_sentence(kind, **options),
+    def _request_message(self, kind, outcome, reason, **options):
+        """Who asked what, and what Hotmart answered, as the chatter says it."""
+        return self.env._(
+            "%(asked)s %(answered)s",
+            asked=self._asked_sentence(kind, **options),
+            answered=self._answered_sentence(kind, outcome, reason),
         )
-        if outcome == REFUSED:
-            told = self.env._("Not done: %(reason)s.", reason=reason)
-        elif outcome != DONE:
-            told = self.env._(
-                "Hotmart did not answer (%(reason)s): it may have been done. The next "
-                "subscriptions sync tells; nothing is sent again before.",
-                reason=reason,
+
+    def _asked_sentence(self, kind, **options):
+        user = self.env.user.name
+        if kind == "cancel" and options.get("send_mail"):
+            return self.env._(
+                "%(user)s asked Hotmart to cancel this subscription and to e-mail the subscriber.",
+                user=user,
             )
-        elif kind == "reactivate":
-            told = self.env._(
+        if kind == "cancel":
+            return self.env._(
+                "%(user)s asked Hotmart to cancel this subscription without e-mailing the "
+                "subscriber.",
+                user=user,
+            )
+        if kind == "reactivate" and options.get("charge"):
+            return self.env._(
+                "%(user)s asked Hotmart to reactivate this subscription and to charge it as soon "
+                "as the subscriber accepts.",
+                user=user,
+            )
+        if kind == "reactivate":
+            return self.env._(
+                "%(user)s asked Hotmart to reactivate this subscription, charging it on its "
+                "billing date.",
+                user=user,
+            )
+        return self.env._(
+            "%(user)s asked Hotmart to charge this subscription on day %(day)s of the month.",
+            user=user,
+            day=options.get("day"),
+        )
+
+    def _answered_sentence(self, kind, outcome, reason):
+        if outcome == REFUSED:
+            return self.env._("Not done: %(reason)s.", reason=reason)
+        if outcome != DONE:
+            return self.env._(
+                "Hotmart did not answer: it may have been done. The next subscriptions sync "
+                "tells, and nothing is sent again for a day."
+            )
+        if kind == "reactivate":
+            return self.env._(
                 "Hotmart accepted: the subscriber gets an e-mail with a link, valid 3 days. "
                 "The subscription is active again once they accept."
             )
-        elif kind == "cancel":
-            told = self.env._("Hotmart cancelled it.")
-        else:
-            told = self.env._(
-                "Hotmart accepted: the new day applies after the charge already scheduled."
-            )
-        self.message_post(body=self.env._("%(asked)s %(told)s", asked=asked, told=told))
+        if kind == "cancel":
+            return self.env._("Hotmart cancelled it.")
+        return self.env._(
+            "Hotmart accepted: the new day applies after the charge already scheduled."
+        )
 
     def _request_notification(self, kind, results):
         title = dict(self._fields["request_kind"]._description_selection(self.env))[kind]
@@ -233,12 +273,12 @@ class HotmartSubscription(models.Model):
                     subscriptions=", ".join(done.mapped("subscriber_code")),
                 )
             )
-        for subscription, reason in results["unanswered"].items():
+        for subscription in results["unanswered"]:
             lines.append(
                 self.env._(
-                    "%(code)s: Hotmart did not answer (%(reason)s); the next sync tells.",
+                    "%(code)s: Hotmart did not answer, so it may have been done; the next "
+                    "subscriptions sync tells.",
                     code=subscription.subscriber_code,
-                    reason=reason,
                 )
             )
         for subscription, reason in results["refused"].items():

@@ -9,7 +9,7 @@ class SaleOrder(models.Model):
     hotmart_refund_request_state = fields.Selection(
         related="hotmart_sale_id.request_state", string="Refund Asked of Hotmart"
     )
-    hotmart_refund_pending = fields.Boolean(related="hotmart_sale_id.request_pending")
+    hotmart_refund_available = fields.Boolean(related="hotmart_sale_id.refund_available")
 
     def action_hotmart_request_refund(self):
         """'Refund on Hotmart': the sale's confirmation, with the amount and the conditions."""

@@ -16,7 +16,7 @@ from itertools import zip_longest
 from odoo import api, fields, models
 from odoo.tools import split_every
 
-from ..const import OWN_SALE_ROLE, PAID_STATUSES, SALE_STATUS_CODES
+from ..const import OWN_SALE_ROLE, PAID_STATUSES, REVERSING_STATUSES, SALE_STATUS_CODES
 from ..hotmart.exceptions import HotmartError
 from ..hotmart.read_ahead import read_ahead
 from ..hotmart.records import BuyersInWaiting
@@ -197,15 +197,39 @@ class HotmartRun(models.AbstractModel):
         """
         backend.ensure_one()
         now = fields.Datetime.now()
-        return self._fetch_window_then_receive(
+        start = now - timedelta(days=backend.sync_lookback_days)
+        result = self._fetch_window_then_receive(
             backend,
-            now - timedelta(days=backend.sync_lookback_days),
+            start,
             now,
             list(SALE_STATUS_CODES),
             origin,
             run="_sync_statuses",
             when_complete={"last_sync_date": now},
         )
+        try:
+            self._read_requested_sales(backend, start, origin)
+        except HotmartError as error:
+            _logger.warning("Hotmart account %s: requested refunds not read: %s", backend.id, error)
+        return result
+
+    @api.model
+    def _read_requested_sales(self, backend, window_start, origin):
+        """Sales ordered before the sync's window whose refund was asked from Odoo and not
+        reported yet: read by transaction, so that their orders and books follow too."""
+        Sale = self.env["hotmart.sale"].sudo()
+        sales = Sale._pending_refund_requests(backend).filtered(
+            lambda sale: sale.order_date and sale.order_date < window_start
+        )
+        if not sales:
+            return
+        client = backend._get_client()
+        for sale in sales:
+            around = (sale.order_date - timedelta(days=1), sale.order_date + timedelta(days=1))
+            for status in REVERSING_STATUSES:
+                for page in client.sales_history(*around, status, transaction=sale.transaction):
+                    Sale._store_history_page(backend, page, cause=origin)
+            self._end_of_page()
 
     @api.model
     def _fetch_window_then_receive(
@@ -309,6 +333,7 @@ class HotmartRun(models.AbstractModel):
         except HotmartError as error:
             backend._set_last_error(explain(self.env, error), "_reconcile")
             return {}
+        backend.sudo().last_reconcile_date = fields.Datetime.now()
         backend._set_last_error(False, "_reconcile")
         return {"processed": len(lines)}
 

@@ -22,6 +22,9 @@ class StandInAccountCase(HotmartCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # requests are written down in a transaction of their own: inside the test's here
+        cls.registry.enter_test_mode(cls.cr)
+        cls.addClassCleanup(cls.registry.leave_test_mode)
         cls.sandbox = HotmartStandIn(data=StandInData(sales=90, seed=21, days=20)).start()
         cls.addClassCleanup(cls.sandbox.stop)
         sell_in_reais(cls.env)
@@ -147,6 +150,28 @@ class TestRefundOnHotmart(StandInAccountCase):
         )
         self.assertTrue(lines)
         self.assertAlmostEqual(sum(lines.mapped("balance")), 0.0, places=2)
+
+    def test_a_refund_of_a_sale_older_than_the_sync_window_is_followed(self):
+        """The status sync reads the sales whose refund was asked, whatever their date: a
+        lost webhook never leaves the books behind."""
+        sale = self.stored_sale("COMPLETE")
+        old = datetime.now() - timedelta(days=40)
+        self.sandbox.data.sales[sale.transaction]["order_date"] = int(old.timestamp() * 1000)
+        sale.sudo().order_date = old
+        sale.with_user(self.manager).request_refund()
+        self.assertEqual(sale.status, "COMPLETE")
+        self.env["hotmart.backend"]._cron_sync_statuses()
+        self.assertEqual(sale.status, "REFUNDED")
+        self.assertEqual(sale.sale_order_id.state, "cancel")
+        self.assertEqual(sale.request_state, "reported")
+
+    def test_a_sale_made_as_affiliate_is_refused_without_a_call(self):
+        sale = self.stored_sale("APPROVED")
+        sale.sudo().commission_as = "AFFILIATE"
+        self.assertFalse(sale.refund_available)
+        with self.assertRaisesRegex(UserError, "only its producer can refund it"):
+            sale.with_user(self.manager).request_refund()
+        self.assertFalse(self.writes_to(REFUND_PATH.format(sale.transaction)))
 
     def test_an_unpaid_sale_is_refused_without_a_call(self):
         sale = self.env["hotmart.sale"].search(

@@ -46,6 +46,7 @@ class TestReconciliation(StandInAccountCase):
         self.assertEqual(counted, sum(lines.mapped("odoo_count")))
         self.assertGreater(counted, 30)
         self.assertEqual(self.backend.reconciliation_apart_days, 0)
+        self.assertTrue(self.backend.last_reconcile_date)
         self.assertEqual(self.sandbox.calls["/payments/api/v1/sales/summary"], 21, "one call a day")
 
     def test_sales_left_out_of_the_history_show_apart_and_read_again_closes_it(self):
@@ -87,6 +88,21 @@ class TestReconciliation(StandInAccountCase):
         received = Sale.search([("transaction", "in", hidden)])
         self.assertEqual(len(received), 2)
         self.assertTrue(all(sale.sale_order_id for sale in received), "and received as orders")
+
+    def test_a_currency_apart_that_another_cancels_out_is_to_check(self):
+        """Hotmart does not say in which currency it totals a sale: one sale counted in USD
+        by Hotmart and in BRL by Odoo is to check, not a sale missing."""
+        Line = self.env["hotmart.reconciliation"].sudo()
+        values = {"backend_id": self.backend.id, "date": date(2026, 1, 5)}
+        usd, brl = Line.create(
+            [
+                dict(values, currency_code="USD", hotmart_count=1, odoo_count=0),
+                dict(values, currency_code="BRL", hotmart_count=3, odoo_count=4),
+            ]
+        )
+        self.assertEqual((usd.state, brl.state), ("to_check", "to_check"))
+        (usd | brl).day_difference_count = 1
+        self.assertEqual((usd.state, brl.state), ("apart", "apart"))
 
     def test_a_day_is_a_brasilia_day(self):
         start, end = hotmart_day_bounds(date(2026, 11, 30))
