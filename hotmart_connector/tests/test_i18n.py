@@ -10,12 +10,28 @@ from ..models.explain import explain
 
 def untranslated_terms(env, module, known_term):
     """The terms of ``module`` its i18n/pt_BR.po does not translate (``known_term`` proves
-    the module was read)."""
-    terms = {row[4] for row in TranslationModuleReader(env.cr, [module])}
-    assert known_term in terms, f"{module}'s terms were not read"
+    the module was read). A field label, a selection value or a view text is translated
+    where the catalogue names its place: a label translated for one model does not
+    translate the same words on another."""
+    rows = list(TranslationModuleReader(env.cr, [module]))
+    assert known_term in {row[4] for row in rows}, f"{module}'s terms were not read"
     catalogue = polib.pofile(file_path(f"{module}/i18n/pt_BR.po"))
     translated = {entry.msgid for entry in catalogue if entry.msgstr and not entry.obsolete}
-    return sorted(terms - translated)
+    placed = {
+        (entry.msgid, place)
+        for entry in catalogue
+        if entry.msgstr and not entry.obsolete
+        for place, _line in entry.occurrences
+    }
+    missing = set()
+    for _module, kind, name, res_id, source, _value, _comments in rows:
+        if source not in translated:
+            missing.add(source)
+        elif kind in ("model", "model_terms") and (
+            (source, f"{kind}:{name}:{res_id}") not in placed
+        ):
+            missing.add(f"{source} (at {kind}:{name}:{res_id})")
+    return sorted(missing)
 
 
 @tagged("post_install", "-at_install")
