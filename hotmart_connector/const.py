@@ -3,6 +3,8 @@ status rules see them."""
 
 # Statuses in which Hotmart has the buyer's money: the only ones ever invoiced.
 PAID_STATUSES = ("APPROVED", "COMPLETE")
+# Statuses in which the buyer paid, whatever happened next (a dispute, a partial refund).
+BUYER_PAID_STATUSES = ("APPROVED", "COMPLETE", "PROTESTED", "PARTIALLY_REFUNDED")
 # Statuses that take back an invoiced sale's money: a credit note and the settlement reversed.
 REVERSING_STATUSES = ("REFUNDED", "CHARGEBACK")
 

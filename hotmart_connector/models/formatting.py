@@ -1,4 +1,6 @@
-"""Money as people read it, whatever the currency."""
+"""Money and documents as people read them, whatever the currency and the country."""
+
+from stdnum.br import cnpj, cpf
 
 from odoo.tools.misc import formatLang
 
@@ -16,3 +18,14 @@ def format_money(env, amount, currency, code="", company=None):
         number = formatLang(env, amount or 0.0, digits=currency.decimal_places)
         return f"{currency.name} {number}"
     return formatLang(env, amount or 0.0, currency_obj=currency)
+
+
+def format_document(number, kind):
+    """A CPF or CNPJ as Brazilians write it (123.456.789-09, 11.222.333/0001-81); a number
+    that is not one, or another document, as it was given."""
+    if not number:
+        return False
+    module = {"CPF": cpf, "CNPJ": cnpj}.get((kind or "").upper())
+    if module and module.is_valid(number):
+        return module.format(number)
+    return number

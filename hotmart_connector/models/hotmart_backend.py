@@ -467,7 +467,20 @@ class HotmartBackend(models.Model):
                 if status not in mapped
             ]
         Mapping.create(vals_list)
-        return True
+        if len(self) != 1:
+            return True
+        if not vals_list:
+            message = self.env._("Every Hotmart status is mapped already: nothing to add.")
+        elif len(vals_list) == 1:
+            message = self.env._("1 status added to the mapping, with its default.")
+        else:
+            message = self.env._(
+                "%(count)s statuses added to the mapping, with their defaults.",
+                count=len(vals_list),
+            )
+        return self._notification(
+            "success", self.env._("Hotmart: %(name)s", name=self.name), message
+        )
 
     def _status_mapping(self):
         """{hotmart status: mapping line}"""

@@ -92,6 +92,27 @@ class HotmartBackend(models.Model):
             },
         }
 
+    def _explain_unreachable(self, error, api_host):
+        """Hotmart out of reach, one sentence per cause, each with its one advice."""
+        values = error.values or {}
+        if error.reason == "timeout":
+            return self.env._(
+                "Hotmart (%(host)s) did not answer within %(seconds)s seconds. Test again in a "
+                "moment.",
+                host=values.get("host") or api_host,
+                seconds=values.get("seconds"),
+            )
+        if error.reason == "server_error":
+            return self.env._(
+                "Hotmart failed (HTTP %(status)s) after several tries. Test again in a moment.",
+                status=values.get("status"),
+            )
+        return self.env._(
+            "Hotmart could not be reached at %(host)s. Check the account's URLs and this "
+            "server's internet access, then test again.",
+            host=values.get("host") or api_host,
+        )
+
     def _explain_connection_error(self, error):
         """What went wrong, in the user's words, with what to do next. Never a secret."""
         api_url = self.sudo().api_url or ""
@@ -115,11 +136,7 @@ class HotmartBackend(models.Model):
                 "per minute). Wait a minute and test again."
             )
         if isinstance(error, HotmartTransientError):
-            return self.env._(
-                "Hotmart could not be reached: %(reason)s Check the account's URLs and this "
-                "server's internet access, then test again.",
-                reason=explain(self.env, error),
-            )
+            return self._explain_unreachable(error, api_host)
         return self.env._(
             "Hotmart answered in an unexpected way: %(reason)s", reason=explain(self.env, error)
         )

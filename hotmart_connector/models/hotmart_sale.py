@@ -12,7 +12,7 @@ from ..hotmart.readers import without_nul
 from ..hotmart.records import buyers_by_transaction, parse_history_item
 from .bulk import changed_values, raise_concurrent_run
 from .explain import explain
-from .formatting import format_money
+from .formatting import format_document, format_money
 from .sale_columns import _buyer_values, purchase_values, without_worse_phone
 
 _logger = logging.getLogger(__name__)
@@ -76,6 +76,11 @@ class HotmartSale(models.Model):
     buyer_document = fields.Char(
         readonly=True,
         help="CPF and CNPJ as digits; a DNI, CIF or other document as Hotmart gave it.",
+    )
+    buyer_document_display = fields.Char(
+        string="Buyer Document (formatted)",
+        compute="_compute_buyer_document_display",
+        help="A CPF or CNPJ written as on the contact (123.456.789-09); others as given.",
     )
     buyer_ucode = fields.Char(string="Buyer Hotmart Code", readonly=True)
     buyer_document_type = fields.Char(readonly=True, help="CPF, CNPJ, DNI, CIF or DOCUMENT.")
@@ -165,6 +170,13 @@ class HotmartSale(models.Model):
             if key not in formatted:
                 formatted[key] = format_money(self.env, *key)
             sale.amount_display = formatted[key]
+
+    @api.depends("buyer_document", "buyer_document_type")
+    def _compute_buyer_document_display(self):
+        for sale in self:
+            sale.buyer_document_display = format_document(
+                sale.buyer_document, sale.buyer_document_type
+            )
 
     @api.depends("payment_type")
     def _compute_payment_type_label(self):

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from odoo import api, models
 
+from ..const import BUYER_PAID_STATUSES
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.records import HotmartAddress, HotmartBuyer
 from ..hotmart.records import HotmartSale as HotmartSaleRecord
@@ -163,15 +164,25 @@ class HotmartSale(models.Model):
         for sale, order in orders_by_sale.items():
             if sale.status not in outcomes:
                 outcomes[sale.status] = self._received_outcome(mapping.get(sale.status))
-            bodies[order.id] = self.env._(
-                "Received from Hotmart by %(origin)s: transaction %(transaction)s, status "
-                "%(status)s, paid %(amount)s. %(outcome)s",
-                origin=origin,
-                transaction=sale.transaction,
-                status=labels.get(sale.status, sale.status),
-                amount=sale.amount_display,
-                outcome=outcomes[sale.status],
-            )
+            values = {
+                "origin": origin,
+                "transaction": sale.transaction,
+                "status": labels.get(sale.status, sale.status),
+                "amount": sale.amount_display,
+                "outcome": outcomes[sale.status],
+            }
+            if sale.status in BUYER_PAID_STATUSES:
+                bodies[order.id] = self.env._(
+                    "Received from Hotmart by %(origin)s: transaction %(transaction)s, status "
+                    "%(status)s, paid %(amount)s. %(outcome)s",
+                    **values,
+                )
+            else:  # nobody paid an unpaid boleto: its amount is what is due
+                bodies[order.id] = self.env._(
+                    "Received from Hotmart by %(origin)s: transaction %(transaction)s, status "
+                    "%(status)s, amount %(amount)s. %(outcome)s",
+                    **values,
+                )
         return bodies
 
     @api.model

@@ -111,11 +111,17 @@ class HotmartSubscription(models.Model):
         "sale.order", "hotmart_subscription_id", string="Orders", readonly=True
     )
     charge_count = fields.Integer(
-        string="Charges Paid",
+        string="Charges Paid on Hotmart",
         compute="_compute_charge_count",
         store=True,
-        help="Hotmart's recurrence number of the last paid charge known (charges made before "
-        "the connector was installed count too).",
+        help="Hotmart's recurrence number of the last paid charge known: charges paid before "
+        "the connector was installed, which Odoo does not hold, count too.",
+    )
+    odoo_charge_count = fields.Integer(
+        string="Charges in Odoo",
+        compute="_compute_charge_count",
+        store=True,
+        help="The charges of this subscription Odoo holds, paid or not: the list below.",
     )
     last_charge_status = fields.Selection(
         SALE_STATUSES, compute="_compute_charge_count", store=True
@@ -184,6 +190,7 @@ class HotmartSubscription(models.Model):
                 [len(paid)] + [charge.recurrence_number for charge in paid]
             )
             subscription.last_charge_status = charges[-1:].status or False
+            subscription.odoo_charge_count = len(charges)
 
     def _compute_order_count(self):
         counts = dict(

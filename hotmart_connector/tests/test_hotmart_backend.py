@@ -68,10 +68,14 @@ class TestHotmartBackend(HotmartCase):
         )
         self.assertEqual(len(self.backend.status_mapping_ids), 16)
 
-        self.backend.action_add_default_statuses()
-        self.backend.action_add_default_statuses()
+        added = self.backend.action_add_default_statuses()
+        again = self.backend.action_add_default_statuses()
 
         self.assertEqual(len(self.backend.status_mapping_ids), 17)
+        self.assertEqual(
+            added["params"]["message"], "1 status added to the mapping, with its default."
+        )
+        self.assertIn("nothing to add", again["params"]["message"])
         self.assertEqual(
             sorted(self.backend.status_mapping_ids.mapped("hotmart_status")),
             sorted(dict(self.env["hotmart.status.mapping"]._fields["hotmart_status"].selection)),

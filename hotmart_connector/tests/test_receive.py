@@ -325,6 +325,11 @@ class TestReceiveOrders(HotmartReceiveCase):
         self.assertTrue(orders["HP1001000000002"].locked)
         self.assertEqual(orders["HP1001000000006"].state, "cancel")  # REFUNDED
         self.assertEqual(orders["HP1001000000007"].state, "draft")  # PRINTED_BILLET
+        # nobody paid an unpaid boleto: the chatter says its amount, not what was paid
+        boleto_note = orders["HP1001000000007"].message_ids[0].body
+        self.assertIn("amount", boleto_note)
+        self.assertNotIn("paid", boleto_note)
+        self.assertIn(", paid ", orders["HP1001000000001"].message_ids[0].body)
 
     def test_status_without_mapping_gives_a_quotation(self):
         self.backend.status_mapping_ids.filtered(lambda m: m.hotmart_status == "APPROVED").unlink()

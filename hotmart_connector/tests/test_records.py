@@ -21,6 +21,7 @@ from ..hotmart.settlements import (
     price_details_by_transaction,
     settlements_by_transaction,
 )
+from ..models.formatting import format_document
 from .common import load_fixture
 
 WEBHOOK_STATUSES = {
@@ -315,3 +316,13 @@ class TestWebhookParser(BaseCase):
         ):
             with self.subTest(body=body), self.assertRaisesRegex(HotmartBadPayloadError, reason):
                 parse_webhook(body)
+
+
+@tagged("post_install", "-at_install")
+class TestDocumentFormat(BaseCase):
+    def test_cpf_and_cnpj_are_written_as_brazilians_write_them(self):
+        self.assertEqual(format_document("88526114956", "CPF"), "885.261.149-56")
+        self.assertEqual(format_document("11222333000181", "cnpj"), "11.222.333/0001-81")
+        self.assertEqual(format_document("12345678900", "CPF"), "12345678900")  # not a CPF
+        self.assertEqual(format_document("X1234567", "DNI"), "X1234567")
+        self.assertFalse(format_document("", "CPF"))
