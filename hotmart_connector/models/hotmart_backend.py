@@ -522,11 +522,11 @@ class HotmartBackend(models.Model):
             ["__count"],
         )
         counts = {(backend, state): count for backend, state, count in states}
-        today = fields.Date.context_today(self)
+        periods = self._paid_period_starts()
         starts = {
-            "sales_today": today,
-            "sales_week": today - timedelta(days=6),
-            "sales_month": today.replace(day=1),
+            "sales_today": periods["today"],
+            "sales_week": periods["week"],
+            "sales_month": periods["month"],
         }
         paid = {}
         for name, day in starts.items():
@@ -577,6 +577,38 @@ class HotmartBackend(models.Model):
             "hotmart_connector.hotmart_sale_order_action"
         )
         action["domain"] = [("hotmart_backend_id", "=", self.id)]
+        return action
+
+    def _paid_period_starts(self):
+        """{period: its first day} of the overview's figures, in the user's time zone."""
+        today = fields.Date.context_today(self)
+        return {
+            "today": today,
+            "week": today - timedelta(days=6),
+            "month": today.replace(day=1),
+        }
+
+    def action_view_paid_sales(self):
+        """The sales one of the card's figures adds up: paid (approved or complete) since the
+        period's first day, in the user's time zone."""
+        self.ensure_one()
+        period = self.env.context.get("hotmart_paid_since")
+        starts = self._paid_period_starts()
+        if period not in starts:
+            period = "today"
+        action = self.action_view_sales()
+        action["domain"] = [
+            ("backend_id", "=", self.id),
+            ("status", "in", PAID_STATUSES),
+            ("approved_date", ">=", self._utc_start_of(starts[period])),
+        ]
+        titles = {
+            "today": self.env._("Paid today: %(account)s", account=self.name),
+            "week": self.env._("Paid in the last 7 days: %(account)s", account=self.name),
+            "month": self.env._("Paid this month: %(account)s", account=self.name),
+        }
+        action["name"] = titles[period]
+        action["context"] = {"default_backend_id": self.id}
         return action
 
     def action_view_sales(self):

@@ -16,6 +16,8 @@ from ..hotmart.exceptions import (
 from .explain import explain
 from .guard import as_connector, check_hotmart_role, client_tuning
 
+# The "run" a failed Test Connection is kept under, on the card, until a test succeeds.
+TEST_CONNECTION_RUN = "action_test_connection"
 # What tests and benchmarks may tune (guard.tuned_client), never a URL or a credential.
 CLIENT_OPTIONS = (
     "timeout",
@@ -66,8 +68,18 @@ class HotmartBackend(models.Model):
             as_connector(self).message_post(
                 body=self.env._("Test Connection failed: %(reason)s", reason=reason)
             )
+            # the card says so until a test succeeds, as it does for a failed run
+            as_connector(self).write(
+                {
+                    "last_error": self.env._("Test Connection failed: %(reason)s", reason=reason),
+                    "last_error_run": TEST_CONNECTION_RUN,
+                }
+            )
             return self._notification("danger", self.env._("Test Connection failed"), reason)
-        as_connector(self).last_connection_date = fields.Datetime.now()
+        backend = as_connector(self)
+        backend.last_connection_date = fields.Datetime.now()
+        if backend.last_error_run == TEST_CONNECTION_RUN:
+            backend.write({"last_error": False, "last_error_run": False})
         message = self.env._(
             "%(name)s can talk to Hotmart (%(environment)s). Sales can now be received.",
             name=self.name,

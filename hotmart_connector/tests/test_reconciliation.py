@@ -89,6 +89,17 @@ class TestReconciliation(StandInAccountCase):
         self.assertEqual(len(received), 2)
         self.assertTrue(all(sale.sale_order_id for sale in received), "and received as orders")
 
+    def test_the_card_figures_open_the_sales_they_add_up(self):
+        Sale = self.env["hotmart.sale"]
+        for period, figure in (("week", "sales_week"), ("month", "sales_month")):
+            action = self.backend.with_context(hotmart_paid_since=period).action_view_paid_sales()
+            sales = Sale.search(action["domain"])
+            self.assertTrue(set(sales.mapped("status")) <= {"APPROVED", "COMPLETE"})
+            self.assertAlmostEqual(
+                sum(sales.mapped("paid_amount_company")), self.backend[figure], places=2
+            )
+            self.assertIn(self.backend.name, action["name"])
+
     def test_a_currency_apart_that_another_cancels_out_is_to_check(self):
         """Hotmart does not say in which currency it totals a sale: one sale counted in USD
         by Hotmart and in BRL by Odoo is to check, not a sale missing."""

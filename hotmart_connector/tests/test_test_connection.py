@@ -36,6 +36,24 @@ class TestTestConnection(FakeHotmartMixin, HotmartCase):
         self.assertIn("Escola Teste can talk to Hotmart (Sandbox)", action["params"]["message"])
         self.assertIn("can talk to Hotmart", self.backend.message_ids[:1].body)
 
+    def test_a_failed_test_shows_on_the_card_until_a_test_succeeds(self):
+        self.http.add(responses.POST, TOKEN_URL, json=load_fixture("oauth_token.json"))
+        self.http.add(responses.GET, HISTORY_URL, json={"items": [], "page_info": {}})
+        self.backend.action_test_connection()
+        self.http.replace(
+            responses.POST,
+            TOKEN_URL,
+            body=requests.ConnectionError("no route"),
+        )
+        self.failure(self.backend.action_test_connection())
+        self.assertEqual(self.backend.state, "active")  # it worked before: runs go on trying
+        self.assertIn(
+            "Test Connection failed: Hotmart could not be reached", self.backend.last_error
+        )
+        self.http.replace(responses.POST, TOKEN_URL, json=load_fixture("oauth_token.json"))
+        self.backend.action_test_connection()
+        self.assertFalse(self.backend.last_error)
+
     def test_wrong_credentials(self):
         self.http.add(
             responses.POST,
