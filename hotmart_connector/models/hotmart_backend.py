@@ -7,7 +7,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..const import PAID_STATUSES, SALE_STATUS_CODES
 from .guard import refuse_unless
-from .url_check import url_problem
+from .url_check import is_public_https, url_problem
 
 HOTMART_HOSTS = {
     "production": {
@@ -140,6 +140,11 @@ class HotmartBackend(models.Model):
         compute="_compute_webhook_url",
         help="Paste this URL into Hotmart (Tools > Webhook) to receive sales in real time.",
     )
+    webhook_url_reachable = fields.Boolean(
+        string="Webhook URL Reachable",
+        compute="_compute_webhook_url",
+        help="Whether the webhook URL is a public https address Hotmart can post to.",
+    )
 
     # Settings
     usd_rate = fields.Float(
@@ -147,14 +152,25 @@ class HotmartBackend(models.Model):
         digits=(12, 6),
         tracking=True,
         help="Company currency for 1 USD, used for sales paid in US dollars. "
-        "Leave empty to use Odoo's currency rates.",
+        "0 uses Odoo's currency rates.",
     )
     eur_rate = fields.Float(
         string="EUR Rate",
         digits=(12, 6),
         tracking=True,
         help="Company currency for 1 EUR, used for sales paid in euros. "
-        "Leave empty to use Odoo's currency rates.",
+        "0 uses Odoo's currency rates.",
+    )
+    company_currency_code = fields.Char(
+        related="company_id.currency_id.name",
+        string="Company Currency Code",
+        help="A rate of the company's own currency means nothing: the form hides it.",
+    )
+    run_language_note = fields.Char(
+        string="Language of Runs",
+        compute="_compute_run_language_note",
+        help="What scheduled runs and webhooks write (chatter, errors, results) is in the "
+        "language of the company's contact.",
     )
     import_since = fields.Datetime(
         string="Receive Sales Since",
@@ -293,6 +309,20 @@ class HotmartBackend(models.Model):
         for backend in self:
             backend.sale_count = counts.get(backend, 0)
 
+    @api.depends("company_id.partner_id.lang")
+    @api.depends_context("lang")
+    def _compute_run_language_note(self):
+        languages = dict(self.env["res.lang"].get_installed())
+        for backend in self:
+            company = backend.company_id
+            code = backend._company_lang() if company else False
+            backend.run_language_note = self.env._(
+                "%(language)s, the language of the contact of %(company)s: change it there "
+                "(Settings > Companies, then the company's contact).",
+                language=languages.get(code, code or "?"),
+                company=company.name or "?",
+            )
+
     @api.depends("company_id")
     def _compute_webhook_url(self):
         for backend in self:
@@ -300,6 +330,7 @@ class HotmartBackend(models.Model):
                 backend.webhook_url = backend.get_base_url() + WEBHOOK_ROUTE % backend.id
             else:
                 backend.webhook_url = False
+            backend.webhook_url_reachable = is_public_https(backend.webhook_url)
 
     @api.depends(
         "active",

@@ -99,15 +99,20 @@ class HotmartSale(models.Model):
     product_name = fields.Char(readonly=True)
     hotmart_product_id = fields.Char(string="Hotmart Product ID", readonly=True)
     amount = fields.Monetary(
-        readonly=True, currency_field="currency_id", aggregator=None, help="In the sale's currency."
+        string="Amount (figure)",
+        readonly=True,
+        currency_field="currency_id",
+        aggregator=None,
+        help="In the sale's currency.",
     )
     company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company Currency"
     )
     amount_display = fields.Char(
-        string="Paid",
+        string="Amount",
         compute="_compute_amount_display",
-        help="What the buyer paid, with its own currency: COP 777.660,00, not $ 777.660,00.",
+        help="The sale's amount with its own currency (COP 777.660,00, not $ 777.660,00): what "
+        "the buyer paid, or has to pay while the sale is unpaid.",
     )
     amount_company = fields.Monetary(
         string="Amount (company currency)",

@@ -75,7 +75,7 @@ class HotmartSale(models.Model):
         help="Fee, commissions and net together, in the payout currency.",
     )
     paid_amount_company = fields.Monetary(
-        string="Paid (company currency)",
+        string="Worth (company currency)",
         currency_field="company_currency_id",
         compute="_compute_paid_amount_company",
         store=True,
@@ -83,6 +83,15 @@ class HotmartSale(models.Model):
         "paid them out in that currency (its gross), otherwise as converted when received. "
         "The overview adds these up: a wrong rate does not inflate it once Hotmart's "
         "commissions are known.",
+    )
+    paid_total_company = fields.Monetary(
+        string="Paid (company currency)",
+        currency_field="company_currency_id",
+        compute="_compute_paid_total_company",
+        store=True,
+        help="What the buyer paid, in company currency, while the sale is paid (approved or "
+        "complete); zero otherwise: what the reports' totals add up, so a cancelled, refunded "
+        "or unpaid sale adds nothing.",
     )
     invoice_state = fields.Selection(
         [
@@ -116,6 +125,13 @@ class HotmartSale(models.Model):
                 sale.paid_amount_company = sale.gross_amount
             else:
                 sale.paid_amount_company = sale.amount_company
+
+    @api.depends("paid_amount_company", "status")
+    def _compute_paid_total_company(self):
+        for sale in self:
+            sale.paid_total_company = (
+                sale.paid_amount_company if sale.status in PAID_STATUSES else 0.0
+            )
 
     @api.depends("fee_amount", "commission_amount", "net_amount")
     def _compute_gross_amount(self):

@@ -12,6 +12,7 @@ from ..hotmart.subscriptions import (
     monthly_amount,
 )
 from .bulk import changed_values, create_isolated
+from .formatting import format_money
 
 _logger = logging.getLogger(__name__)
 
@@ -67,6 +68,11 @@ class HotmartSubscription(models.Model):
         string="Price per Charge", readonly=True, currency_field="currency_id", aggregator=None
     )
     currency_id = fields.Many2one("res.currency", readonly=True)
+    price_display = fields.Char(
+        string="Price",
+        compute="_compute_price_display",
+        help="The price per charge with its own currency: COP 153.660,00, not $ 153.660,00.",
+    )
     recurring_amount = fields.Monetary(
         string="Monthly Amount",
         compute="_compute_recurring_amount",
@@ -180,6 +186,16 @@ class HotmartSubscription(models.Model):
         except UserError:
             # no rate for the currency: left out of the totals rather than counted at 1
             return 0.0
+
+    @api.depends("price", "currency_id")
+    def _compute_price_display(self):
+        for subscription in self:
+            subscription.price_display = format_money(
+                self.env,
+                subscription.price,
+                subscription.currency_id,
+                company=subscription.company_id,
+            )
 
     @api.depends("sale_ids.status", "sale_ids.recurrence_number")
     def _compute_charge_count(self):

@@ -1,4 +1,5 @@
-"""Where a Hotmart account may send its credentials: checked before anything is sent."""
+"""Where a Hotmart account may send its credentials (checked before anything is sent), and
+whether Hotmart can reach this Odoo's webhook URL."""
 
 import ipaddress
 from urllib.parse import urlsplit
@@ -35,3 +36,17 @@ def url_problem(env, url):
             "::1), for a local sandbox."
         )
     return None
+
+
+def is_public_https(url):
+    """Whether Hotmart, on the internet, can post to ``url``: https to a host that is not
+    this machine nor a private network address."""
+    parts = urlsplit((url or "").strip())
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or not host or is_loopback(host) or "." not in host:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return not host.endswith((".local", ".localhost", ".internal", ".lan"))
+    return address.is_global

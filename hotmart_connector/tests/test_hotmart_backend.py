@@ -167,6 +167,20 @@ class TestHotmartBackend(HotmartCase):
             f"https://odoo.escola.com.br/hotmart/webhook/{self.backend.id}",
         )
 
+    def test_the_form_says_when_hotmart_cannot_reach_the_webhook_url(self):
+        Param = self.env["ir.config_parameter"].sudo()
+        for base_url, reachable in (
+            ("http://localhost:8069", False),
+            ("https://127.0.0.1", False),
+            ("https://192.168.0.10", False),
+            ("http://odoo.escola.com.br", False),
+            ("https://odoo.local", False),
+            ("https://odoo.escola.com.br", True),
+        ):
+            Param.set_param("web.base.url", base_url)
+            self.backend.invalidate_recordset(["webhook_url", "webhook_url_reachable"])
+            self.assertEqual(self.backend.webhook_url_reachable, reachable, base_url)
+
     def test_copy_leaves_the_secrets_behind(self):
         copy = self.backend.copy()
         self.assertEqual(copy.name, "Escola Teste (copy)")
