@@ -114,6 +114,9 @@ COMMISSION_PRODUCTS = {
     "AFFILIATE": "hotmart_connector.product_affiliate_commission",
 }
 
+# The service of the line that takes an order's total to the cent the buyer paid.
+ROUNDING_PRODUCT = "hotmart_connector.product_rounding_adjustment"
+
 # Who issues the buyer's invoice (nota fiscal) of a sale.
 INVOICE_ISSUERS = [
     ("HOTMART", "Hotmart"),

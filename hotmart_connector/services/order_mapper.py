@@ -13,6 +13,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 
+from ..const import ROUNDING_PRODUCT
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..models.bulk import create_isolated
 from ..models.explain import explain
@@ -167,10 +168,11 @@ class HotmartOrderMapper(models.AbstractModel):
             }
         ]
         if rounding:
+            adjustment = self.env.ref(ROUNDING_PRODUCT, raise_if_not_found=False) or product
             lines.append(
                 {
-                    "product_id": product.id,
-                    "name": self.env._("Rounding to the amount paid on Hotmart"),
+                    "product_id": adjustment.id,
+                    "name": self.env._("Rounding adjustment"),
                     "product_uom_qty": 1,
                     "price_unit": rounding,
                     "tax_id": [fields.Command.clear()],

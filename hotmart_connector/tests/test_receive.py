@@ -441,7 +441,12 @@ class TestReceiveOrders(HotmartReceiveCase):
         self.assertEqual(order.amount_total, 6.40)
         course, rounding = order.order_line
         self.assertEqual(course.tax_id, tax)
-        self.assertEqual(rounding.name, "Rounding to the amount paid on Hotmart")
+        # named for what it is, not a second unit of the course
+        self.assertEqual(rounding.name, "Rounding adjustment")
+        self.assertEqual(
+            rounding.product_id, self.env.ref("hotmart_connector.product_rounding_adjustment")
+        )
+        self.assertNotIn(course.product_id.name, rounding.name)
         self.assertFalse(rounding.tax_id)
         self.assertAlmostEqual(abs(rounding.price_unit), 0.01)
 
