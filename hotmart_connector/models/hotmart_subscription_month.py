@@ -24,8 +24,21 @@ class HotmartSubscriptionMonth(models.Model):
     partner_id = fields.Many2one("res.partner", string="Subscriber", readonly=True)
     product_id = fields.Many2one("product.product", readonly=True)
     plan_name = fields.Char(string="Plan", readonly=True)
-    mrr = fields.Monetary(string="MRR", readonly=True, currency_field="company_currency_id")
-    subscriber_count = fields.Integer(string="Paying Subscribers", readonly=True)
+    # a month's MRR and subscribers are that month's: a total over months adds months up,
+    # and the labels say so on the screen
+    mrr = fields.Monetary(
+        string="MRR (totals add months up)",
+        readonly=True,
+        currency_field="company_currency_id",
+        help="The month's recurring revenue. A total over several months is their sum, not a "
+        "monthly figure: read it month by month.",
+    )
+    subscriber_count = fields.Integer(
+        string="Paying Subscribers (totals add months up)",
+        readonly=True,
+        help="Subscriptions that paid a charge, counted in each month they ran. A total over "
+        "several months counts a subscriber once a month.",
+    )
     new_count = fields.Integer(string="New Subscribers", readonly=True)
     churned_count = fields.Integer(string="Cancellations", readonly=True)
     churned_mrr = fields.Monetary(
@@ -36,8 +49,8 @@ class HotmartSubscriptionMonth(models.Model):
         tools.drop_view_if_exists(self.env.cr, self._table)
         # a subscription counts from the month it started (its first charge, or when first
         # seen) until the month before its cancellation, or this month while it runs; in its
-        # cancellation month it counts only as churn. One that never paid (STARTED,
-        # INACTIVE) brings no revenue and is left out.
+        # cancellation month it counts only as churn. One that never paid (STARTED, INACTIVE,
+        # or late without a paid charge known) brings no revenue and is left out.
         self.env.cr.execute(
             f"""
             CREATE VIEW {self._table} AS (
@@ -49,6 +62,7 @@ class HotmartSubscriptionMonth(models.Model):
                     FROM hotmart_subscription s
                     JOIN res_company c ON c.id = s.company_id
                     WHERE s.status NOT IN ('STARTED', 'INACTIVE')
+                      AND NOT (s.status IN ('DELAYED', 'OVERDUE') AND s.charge_count = 0)
                 )
                 SELECT
                     row_number() OVER (ORDER BY s.id, m.month) AS id,

@@ -235,6 +235,16 @@ class TestSubscriptions(HotmartReceiveCase):
         self.assertEqual(churned.month.isoformat(), "2026-10-01")
         self.assertEqual(churned.churned_mrr, 24.6)
 
+    def test_a_late_subscription_that_never_paid_is_no_paying_subscriber(self):
+        self.fake_subscriptions()
+        self.sync()
+        ana = self.subscription()
+        ana.status = "DELAYED"
+        self.assertEqual(ana.charge_count, 0)  # no paid charge known
+        self.env.flush_all()
+        months = self.env["hotmart.subscription.month"].search([("subscription_id", "=", ana.id)])
+        self.assertFalse(months)
+
     def test_status_plan_and_charge_date_follow_the_sync(self):
         later = copy.deepcopy(load_fixture("subscriptions.json"))
         later["items"][0].update(
