@@ -28,3 +28,4 @@ from . import sale_order_refund
 from . import hotmart_subscription_actions
 from . import hotmart_reconciliation
 from . import hotmart_backend_reconciliation
+from . import hotmart_settlement_part

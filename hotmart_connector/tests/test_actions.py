@@ -173,6 +173,23 @@ class TestRefundOnHotmart(StandInAccountCase):
             sale.with_user(self.manager).request_refund()
         self.assertFalse(self.writes_to(REFUND_PATH.format(sale.transaction)))
 
+    def test_settlements_report_the_three_parts_of_each_paid_sale(self):
+        """The Settlements report stacks Hotmart's fee, the commissions and the net: they add
+        up to what the buyer paid, and a sale not paid is not in it."""
+        self.env.flush_all()
+        Part = self.env["hotmart.settlement.part"].with_user(self.user)
+        sale = self.stored_sale("COMPLETE")
+        parts = Part.search([("sale_id", "=", sale.id)])
+        self.assertEqual(sorted(parts.mapped("part")), ["commission", "fee", "net"])
+        self.assertAlmostEqual(sum(parts.mapped("amount")), sale.gross_amount, places=2)
+        self.assertGreater(parts.filtered(lambda p: p.part == "fee").amount, 0)
+        unpaid = self.env["hotmart.sale"].search(
+            [("backend_id", "=", self.backend.id), ("status", "not in", ("APPROVED", "COMPLETE"))]
+        )
+        self.assertFalse(Part.search_count([("sale_id", "in", unpaid.ids)]))
+        groups = Part.read_group([], ["amount:sum"], ["part"])
+        self.assertEqual({group["part"] for group in groups}, {"fee", "commission", "net"})
+
     def test_an_unpaid_sale_is_refused_without_a_call(self):
         sale = self.env["hotmart.sale"].search(
             [("backend_id", "=", self.backend.id), ("status", "not in", ("APPROVED", "COMPLETE"))],
