@@ -55,6 +55,27 @@ SALE_STATUSES = [
 
 
 SALE_STATUS_CODES = [code for code, _label in SALE_STATUSES]
+# The statuses as a sale lives them, the order reports show them in: checkout and payment,
+# paid, what may follow a payment, then the ways a sale ends unpaid.
+STATUS_LIFECYCLE = (
+    "STARTED",
+    "PRE_ORDER",
+    "WAITING_PAYMENT",
+    "PRINTED_BILLET",
+    "PROCESSING_TRANSACTION",
+    "UNDER_ANALISYS",
+    "APPROVED",
+    "COMPLETE",
+    "PROTESTED",
+    "PARTIALLY_REFUNDED",
+    "REFUNDED",
+    "CHARGEBACK",
+    "OVERDUE",
+    "EXPIRED",
+    "NO_FUNDS",
+    "BLOCKED",
+    "CANCELLED",
+)
 
 
 # Hotmart's webhook events, with a readable label.

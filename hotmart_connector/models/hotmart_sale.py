@@ -6,7 +6,7 @@ from psycopg2 import errors
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..const import PAYMENT_TYPES, SALE_STATUSES, STATUS_STAGES
+from ..const import PAYMENT_TYPES, SALE_STATUSES, STATUS_LIFECYCLE, STATUS_STAGES
 from ..hotmart.exceptions import HotmartBadPayloadError
 from ..hotmart.readers import without_nul
 from ..hotmart.records import buyers_by_transaction, parse_history_item
@@ -217,6 +217,20 @@ class HotmartSale(models.Model):
                 if sale.payload
                 else False
             )
+
+    @api.model
+    def _read_group(
+        self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None
+    ):
+        """Groups by status come in a sale's lifecycle order (pivot, graph, kanban), not in
+        the alphabetical order of Hotmart's codes."""
+        groupby = list(groupby)
+        rows = super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
+        first_order = (order or "status").split(",")[0].strip().lower()
+        if groupby and groupby[0] == "status" and first_order in ("status", "status asc"):
+            rank = {code: index for index, code in enumerate(STATUS_LIFECYCLE)}
+            rows = sorted(rows, key=lambda row: rank.get(row[0], len(rank)))
+        return rows
 
     # ------------------------------------------------------------------ storing
 

@@ -9,7 +9,7 @@ import pytz
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from ..const import HOTMART_TZ
+from ..const import HOTMART_TZ, STATUS_LIFECYCLE
 from ..models.hotmart_reconciliation import hotmart_day_bounds, hotmart_today
 from .test_actions import StandInAccountCase
 
@@ -99,6 +99,19 @@ class TestReconciliation(StandInAccountCase):
                 sum(sales.mapped("paid_amount_company")), self.backend[figure], places=2
             )
             self.assertIn(self.backend.name, action["name"])
+
+    def test_reports_show_statuses_in_a_sales_lifecycle_order(self):
+        self.env["hotmart.backend"]._cron_sync_statuses()  # every status, not only the paid
+        groups = self.env["hotmart.sale"].read_group(
+            [("backend_id", "=", self.backend.id)], ["paid_total_company:sum"], ["status"]
+        )
+        statuses = [group["status"] for group in groups]
+        self.assertGreater(len(statuses), 5)
+        self.assertEqual(statuses, [s for s in STATUS_LIFECYCLE if s in statuses])
+        self.assertLess(statuses.index("APPROVED"), statuses.index("REFUNDED"))
+        # what the reports add up is what was paid: a refunded sale adds nothing
+        refunded = next(group for group in groups if group["status"] == "REFUNDED")
+        self.assertEqual(refunded["paid_total_company"], 0)
 
     def test_a_currency_apart_that_another_cancels_out_is_to_check(self):
         """Hotmart does not say in which currency it totals a sale: one sale counted in USD
