@@ -61,6 +61,9 @@ class TestTranslations(TransactionCase):
         in_portuguese = module.with_context(lang="pt_BR")
         self.assertEqual(in_portuguese.shortdesc, "Conector Hotmart")
         self.assertIn("pedidos de venda", in_portuguese.summary)
+        # Odoo shows index.html to every language: it carries a Portuguese section
+        self.assertIn("Em português", module.description_html)
+        self.assertIn("Testar Conexão", module.description_html)
 
     def test_hotmart_errors_read_in_the_users_language(self):
         """The pure-Python layer says why with a reason; people read a translated sentence."""
