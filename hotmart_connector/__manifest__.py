@@ -1,7 +1,7 @@
 {
     "name": "Hotmart Connector",
     "summary": "Receive Hotmart sales as sale orders and keep their status in step",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Sales/Sales",
     "author": "hotmart_connector contributors",
     "website": "https://github.com/hotmart-connector/hotmart_connector",
