@@ -638,7 +638,8 @@ class HotmartBackend(models.Model):
             "week": self.env._("Paid in the last 7 days: %(account)s", account=self.name),
             "month": self.env._("Paid this month: %(account)s", account=self.name),
         }
-        action["name"] = titles[period]
+        # the breadcrumb reads the display name of an action dict made from a record
+        action["name"] = action["display_name"] = titles[period]
         action["context"] = {"default_backend_id": self.id}
         return action
 

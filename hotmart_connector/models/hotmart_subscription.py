@@ -410,9 +410,11 @@ class HotmartSubscription(models.Model):
     def action_view_orders(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        title = self.env._("Orders of %(subscription)s", subscription=self.display_name)
         action.update(
             domain=[("hotmart_subscription_id", "=", self.id)],
             context={"create": False},
-            name=self.env._("Orders of %(subscription)s", subscription=self.display_name),
+            name=title,
+            display_name=title,  # what the breadcrumb reads
         )
         return action

@@ -134,7 +134,8 @@ class HotmartSaleFetch(models.TransientModel):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "hotmart_connector.hotmart_sale_action"
         )
-        action["name"] = self.env._(
+        # the breadcrumb reads the display name of an action dict made from a record
+        action["name"] = action["display_name"] = self.env._(
             "%(name)s: %(date_from)s to %(date_to)s",
             name=self.backend_id.name,
             date_from=format_datetime(self.env, self.date_from),
