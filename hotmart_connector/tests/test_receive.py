@@ -104,6 +104,9 @@ class TestFetchSales(HotmartReceiveCase):
         self.assertEqual(wizard.paid_to_receive_count, 5)
         action = wizard.action_open_sales()
         self.assertEqual(action["res_model"], "hotmart.sale")
+        # the breadcrumb reads the display name: it names the account and the period
+        self.assertEqual(action["display_name"], action["name"])
+        self.assertIn(f"{self.backend.name}: ", action["display_name"])
         context = action["context"]
         self.assertEqual(context["search_default_backend_id"], self.backend.id)
         self.assertTrue(context["search_default_fetched_period"])  # a facet the person sees
