@@ -29,6 +29,7 @@
         "views/hotmart_menus.xml",
     ],
     "assets": {
+        "web.assets_backend": ["hotmart_connector/static/src/fields/*.js"],
         "web.assets_tests": ["hotmart_connector/static/tests/tours/*.js"],
     },
     "application": True,

@@ -152,14 +152,14 @@ class HotmartBackend(models.Model):
         digits=(12, 6),
         tracking=True,
         help="Company currency for 1 USD, used for sales paid in US dollars. "
-        "0 uses Odoo's currency rates.",
+        "Empty: Odoo's currency rates.",
     )
     eur_rate = fields.Float(
         string="EUR Rate",
         digits=(12, 6),
         tracking=True,
         help="Company currency for 1 EUR, used for sales paid in euros. "
-        "0 uses Odoo's currency rates.",
+        "Empty: Odoo's currency rates.",
     )
     company_currency_code = fields.Char(
         related="company_id.currency_id.name",

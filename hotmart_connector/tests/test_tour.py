@@ -88,7 +88,7 @@ class TestScreensTour(FakeHttpMixin, HttpCase):
                 **sandbox.account_values(),
                 "hottok": "sandbox-hottok",
                 "import_since": "2020-01-01 00:00:00",
-                "usd_rate": 5.0,
+                "usd_rate": 0.0,  # unset: Odoo's rates (no sale here is in dollars)
                 "eur_rate": 6.0,
             }
         )

@@ -158,6 +158,14 @@ function steps(w) {
         { content: "Open the account", trigger: ".o_data_row:contains(Screens School) .o_data_cell:first", run: "click" },
         { content: "The webhook URL is not public", trigger: `.o_form_view .alert:contains(${w.webhookWarning})` },
         { content: "The Settings tab", trigger: ".o_form_view .o_notebook .nav-link[name=settings]", run: "click" },
+        {
+            content: "An unset dollar rate shows empty, not 0.000000",
+            trigger: ".o_form_view .o_field_widget[name=usd_rate] input:empty",
+        },
+        {
+            content: "A set euro rate shows",
+            trigger: ".o_form_view .o_field_widget[name=eur_rate] input:value(/^6/)",
+        },
         { content: "Which language runs write in", trigger: `.o_form_view .o_field_widget[name=run_language_note]:contains(${w.runLanguage})` },
         { content: "The Statuses tab", trigger: ".o_form_view .o_notebook .nav-link[name=statuses]", run: "click" },
         { content: "Add the default statuses", trigger: `.o_form_view button:contains(${w.addDefaults})`, run: "click" },
