@@ -16,6 +16,7 @@ from odoo.tools import float_compare
 
 from ..const import HOTMART_TZ, SALE_STATUS_CODES, SUMMARY_STATUSES
 from ..hotmart.actions import parse_sales_summary
+from .formatting import format_money
 from .guard import as_connector, check_hotmart_role
 
 RECONCILIATION_STATES = [
@@ -76,6 +77,12 @@ class HotmartReconciliation(models.Model):
         aggregator=None,
         help="What the buyers of those sales paid, in this currency.",
     )
+    hotmart_amount_display = fields.Char(
+        string="Hotmart Value (with currency)", compute="_compute_amount_displays"
+    )
+    odoo_amount_display = fields.Char(
+        string="Value in Odoo (with currency)", compute="_compute_amount_displays"
+    )
     difference_count = fields.Integer(
         string="Sales Apart",
         compute="_compute_difference",
@@ -123,6 +130,14 @@ class HotmartReconciliation(models.Model):
                 line.state = "to_check"
             else:
                 line.state = "agreed"
+
+    @api.depends("hotmart_amount", "odoo_amount", "currency_id", "currency_code")
+    def _compute_amount_displays(self):
+        """Each value with its own currency: COP 153.660,00, not $ 153.660,00."""
+        for line in self:
+            args = (line.currency_id, line.currency_code, line.company_id)
+            line.hotmart_amount_display = format_money(self.env, line.hotmart_amount, *args)
+            line.odoo_amount_display = format_money(self.env, line.odoo_amount, *args)
 
     @api.depends("backend_id", "date", "currency_code")
     def _compute_display_name(self):
@@ -173,6 +188,10 @@ class HotmartReconciliation(models.Model):
                 "day_difference_count": day_differences[day],
                 "read_date": now,
             }
+            if not (values["hotmart_count"] or values["odoo_count"]):
+                # nothing on either side any more (refunded meanwhile): no line to read
+                existing.get((day, code), self.browse()).unlink()
+                continue
             if (day, code) in existing:
                 existing[(day, code)].write(values)
                 lines |= existing[(day, code)]

@@ -46,6 +46,7 @@ class HotmartSale(models.Model):
     history_fee_amount = fields.Float(
         string="Hotmart Fee (sales history)",
         readonly=True,
+        aggregator=None,  # in each sale's own currency: never added up
         help="Hotmart's fee as the sales history gives it (hotmart_fee), in its own currency: "
         "the fee of a settlement whose commissions do not list it.",
     )
@@ -53,6 +54,7 @@ class HotmartSale(models.Model):
     payout_rate = fields.Float(
         digits=(16, 8),
         readonly=True,
+        aggregator=None,  # a rate: a sum of rates means nothing
         help="Hotmart's rate from the sale's currency to the payout currency, when it says.",
     )
     commission_shares = fields.Json(

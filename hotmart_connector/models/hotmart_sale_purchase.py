@@ -30,6 +30,7 @@ class HotmartSale(models.Model):
     full_price = fields.Monetary(
         string="Total Paid by the Buyer",
         readonly=True,
+        aggregator=None,  # in each sale's own currency: never added up
         help="What the buyer pays in all, the interest of card installments included; the "
         "order is made at the price, on which Hotmart's commissions are reckoned.",
     )

@@ -94,7 +94,7 @@ class HotmartSubscription(models.Model):
         store=True,
         currency_field="company_currency_id",
         help="Monthly recurring revenue in company currency: the monthly amount while the "
-        "subscription is active, late or overdue, zero otherwise.",
+        "subscription is paid up, or late or overdue after a paid charge; zero otherwise.",
     )
     date_start = fields.Datetime(string="Started On", readonly=True, index=True)
     date_next_charge = fields.Datetime(string="Next Charge", readonly=True, tracking=True)
@@ -147,6 +147,7 @@ class HotmartSubscription(models.Model):
         "period_days",
         "currency_id",
         "status",
+        "charge_count",
         "backend_id.usd_rate",
         "backend_id.eur_rate",
     )
@@ -162,9 +163,17 @@ class HotmartSubscription(models.Model):
             )
             subscription.mrr = (
                 subscription.recurring_amount_company
-                if subscription.status in RECURRING_STATUSES
+                if subscription._brings_recurring_revenue()
                 else 0.0
             )
+
+    def _brings_recurring_revenue(self):
+        """Paid up, or late after a paid charge: a late subscription that never paid brings
+        nothing (Recurring Revenue counts the same ones)."""
+        self.ensure_one()
+        if self.status not in RECURRING_STATUSES:
+            return False
+        return self.status == "ACTIVE" or self.charge_count > 0
 
     def _hotmart_refresh_rates(self):
         """Count the monthly amounts again at today's rates (each sync does)."""

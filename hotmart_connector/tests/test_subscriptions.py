@@ -241,6 +241,7 @@ class TestSubscriptions(HotmartReceiveCase):
         ana = self.subscription()
         ana.status = "DELAYED"
         self.assertEqual(ana.charge_count, 0)  # no paid charge known
+        self.assertEqual(ana.mrr, 0)  # the list's MRR counts as the report does
         self.env.flush_all()
         months = self.env["hotmart.subscription.month"].search([("subscription_id", "=", ana.id)])
         self.assertFalse(months)
