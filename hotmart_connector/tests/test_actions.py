@@ -4,7 +4,7 @@ subscription requests are sent once, and Odoo follows only what Hotmart reports.
 from datetime import datetime, timedelta
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from ..models.guard import tuned_client
 from .common import HotmartCase, sell_in_reais
@@ -74,15 +74,17 @@ class StandInAccountCase(HotmartCase):
     def writes_to(self, path):
         return [write for write in self.sandbox.writes if write[1] == path]
 
-    def stored_sale(self, status, used=()):
-        """A received sale in ``status`` on Hotmart and in Odoo that no other test uses."""
-        sales = self.env["hotmart.sale"].search(
-            [
-                ("backend_id", "=", self.backend.id),
-                ("status", "=", status),
-                ("sale_order_id", "!=", False),
-            ]
-        )
+    def stored_sale(self, status, used=(), currency=None):
+        """A received sale in ``status`` on Hotmart and in Odoo that no other test uses (in
+        ``currency``, when given)."""
+        domain = [
+            ("backend_id", "=", self.backend.id),
+            ("status", "=", status),
+            ("sale_order_id", "!=", False),
+        ]
+        if currency:
+            domain.append(("currency_code", "=", currency))
+        sales = self.env["hotmart.sale"].search(domain)
         for sale in sales:
             if (
                 sale.transaction not in used
@@ -98,8 +100,8 @@ class TestRefundOnHotmart(StandInAccountCase):
     invoicing = True
 
     def test_refund_is_sent_once_and_the_books_follow_only_on_refunded(self):
-        sale = self.stored_sale("APPROVED")
-        self.assertEqual(sale.invoice_state, "invoiced")
+        sale = self.stored_sale("APPROVED", currency="BRL")
+        self.assertEqual(sale.invoice_state, "invoiced", sale.invoice_error)
         balance_account = self.backend.payment_journal_id.default_account_id
         order = sale.sale_order_id
         path = REFUND_PATH.format(sale.transaction)
@@ -112,6 +114,15 @@ class TestRefundOnHotmart(StandInAccountCase):
             .create({})
         )
         self.assertEqual(wizard.amount_display, sale.amount_display)
+        # the confirmation, as its form shows it: which sale, and how much goes back
+        shown = Form(
+            self.env["hotmart.sale.refund"]
+            .with_user(self.manager)
+            .with_context(**action["context"])
+        )
+        self.assertEqual(shown.transaction, sale.transaction)
+        self.assertEqual(shown.amount_display, sale.amount_display)
+        self.assertEqual(shown.buyer_name, sale.buyer_name)
         notification = wizard.action_confirm()
         self.assertEqual(notification["params"]["type"], "success")
         self.assertIn("accepted", notification["params"]["message"])
