@@ -120,6 +120,13 @@ PAYMENT_TYPES = [
     ("ECHECK", "eCheck"),
 ]
 
+# The offer's `payment_mode`, with a readable label; an unknown one is shown as Hotmart
+# spells it.
+PAYMENT_MODES = [
+    ("UNIQUE_PAYMENT", "Single payment"),
+    ("SMART_INSTALLMENT", "Smart installments (charged one by one)"),
+]
+
 # hotmart status -> (order state, import new orders, leave an activity for a person)
 # The account's part in a sale (the history's commission_as): only its own sales are
 # received at their price.

@@ -5,7 +5,13 @@ who issues the buyer's invoice. Stored once, when the sale is read, like the buy
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..const import COMMISSION_PRODUCTS, COMMISSION_ROLES, INVOICE_ISSUERS, OWN_SALE_ROLE
+from ..const import (
+    COMMISSION_PRODUCTS,
+    COMMISSION_ROLES,
+    INVOICE_ISSUERS,
+    OWN_SALE_ROLE,
+    PAYMENT_MODES,
+)
 from ..hotmart.records import TRACKING_LENGTH
 from .sale_columns import purchase_values
 
@@ -25,7 +31,12 @@ class HotmartSale(models.Model):
         "orders at their price; as co-producer or affiliate it earns a commission.",
     )
     payment_mode = fields.Char(
-        readonly=True, help="Hotmart's payment mode of the offer, e.g. SMART_INSTALLMENT."
+        string="Payment Mode Code",
+        readonly=True,
+        help="Hotmart's payment mode of the offer, e.g. SMART_INSTALLMENT.",
+    )
+    payment_mode_label = fields.Selection(
+        PAYMENT_MODES, string="Payment Mode", compute="_compute_payment_mode_label"
     )
     full_price = fields.Monetary(
         string="Total Paid by the Buyer",
@@ -125,6 +136,12 @@ class HotmartSale(models.Model):
             )
         except UserError:
             return False
+
+    @api.depends("payment_mode")
+    def _compute_payment_mode_label(self):
+        known = {code for code, _label in PAYMENT_MODES}
+        for sale in self:
+            sale.payment_mode_label = sale.payment_mode if sale.payment_mode in known else False
 
     def _is_commission_sale(self):
         """Whether the account made this sale as co-producer or affiliate."""

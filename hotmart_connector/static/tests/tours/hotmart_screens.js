@@ -17,6 +17,7 @@ const WORDS = {
         paidCompany: "Paid (company currency)",
         approved: "Approved (paid)",
         boleto: "Boleto/PIX issued",
+        singlePayment: "Single payment",
         amountWord: "amount",
         paidWord: "paid",
         rounding: "Rounding adjustment",
@@ -40,6 +41,7 @@ const WORDS = {
         paidCompany: "Pago (moeda da empresa)",
         approved: "Aprovado (pago)",
         boleto: "Boleto/PIX emitido",
+        singlePayment: "Pagamento único",
         amountWord: "valor",
         paidWord: "pago",
         rounding: "Ajuste de arredondamento",
@@ -116,6 +118,10 @@ function steps(w) {
             run: "click",
         },
         { content: "Its status reads as a label", trigger: `.o_form_view .o_field_widget[name=status]:contains(${w.boleto})` },
+        {
+            content: "Its payment mode too",
+            trigger: `.o_form_view .o_field_widget[name=payment_mode_label]:contains(${w.singlePayment})`,
+        },
         { content: "Open its order", trigger: ".o_form_view button[name=action_open_order]", run: "click" },
         {
             content: "Nobody paid an unpaid boleto: the chatter says its amount",
