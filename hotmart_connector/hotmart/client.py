@@ -219,22 +219,7 @@ class HotmartClient:
 
     def get(self, path, params=None):
         """GET an API path with the bearer token; a 401 renews the token and retries once."""
-        renewed = False
-        while True:
-            token = self.get_token()
-            try:
-                return self._call(
-                    "GET",
-                    self.api_url + path,
-                    params=params,
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-            except HotmartAuthError as error:
-                if renewed or error.status_code != 401:
-                    raise
-                _logger.info("Hotmart refused the access token (%s); renewing it.", error.code)
-                self._token = None
-                renewed = True
+        return self._with_token("GET", path, params=params)
 
     def send(self, method, path, body=None):
         """A write call (PUT, POST, PATCH) with a JSON body; its answer, ``{}`` when empty.
@@ -244,6 +229,16 @@ class HotmartClient:
         Hotmart's write calls are not idempotent. The caller tells "refused" from "maybe
         done" by the error's type (``HotmartTransientError``: maybe done).
         """
+        try:
+            return self._with_token(method, path, json=body, session=self.write_session)
+        except HotmartBadPayloadError as error:
+            if error.status_code and 200 <= error.status_code < 300:
+                return {}  # done: "consider only the HTTP code"
+            raise
+
+    def _with_token(self, method, path, **kwargs):
+        """An API call with the bearer token; a 401 renews the token and calls once more
+        (Hotmart refused it: nothing was done)."""
         renewed = False
         while True:
             token = self.get_token()
@@ -252,13 +247,8 @@ class HotmartClient:
                     method,
                     self.api_url + path,
                     headers={"Authorization": f"Bearer {token}"},
-                    json=body,
-                    session=self.write_session,
+                    **kwargs,
                 )
-            except HotmartBadPayloadError as error:
-                if error.status_code and 200 <= error.status_code < 300:
-                    return {}  # done: "consider only the HTTP code"
-                raise
             except HotmartAuthError as error:
                 if renewed or error.status_code != 401:
                     raise
