@@ -1,5 +1,6 @@
 from . import hotmart_guarded_mixin
 from . import hotmart_backend
+from . import hotmart_backend_overview
 from . import hotmart_backend_connection
 from . import hotmart_backend_currency
 from . import hotmart_backend_runs

@@ -51,6 +51,5 @@ class HotmartBackend(models.Model):
             "hotmart_connector.hotmart_reconciliation_action"
         )
         action["domain"] = [("backend_id", "=", self.id)]
-        filters = {k: v for k, v in self.env.context.items() if k.startswith("search_default_")}
-        action["context"] = filters
+        action["context"] = self._search_defaults()
         return action
