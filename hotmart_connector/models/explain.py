@@ -99,7 +99,7 @@ def explain(env, error):
     return sentence() if sentence else getattr(error, "message", str(error))
 
 
-def _refusals(env, description):
+def _refusals(env):
     """{Hotmart's error code: why it refused a write call}; every sentence a literal."""
     return {
         "SUBSCRIPTION_ALREADY_CANCELED_OR_OVERDUE": lambda: env._(
@@ -119,7 +119,7 @@ def _refusals(env, description):
 
 def explain_refusal(env, code, description=None):
     """Why Hotmart refused a write call, from its error code (and description), in words."""
-    sentence = _refusals(env, description).get(code or "")
+    sentence = _refusals(env).get(code or "")
     if sentence:
         return sentence()
     if description:

@@ -240,12 +240,15 @@ class HotmartReconciliation(models.Model):
         result = self.browse()
         for backend in lines.backend_id:
             backend._check_connected()
-            mine = lines.filtered(lambda line, b=backend: line.backend_id == b)
-            for day in sorted(set(mine.mapped("date"))):
-                start, end = hotmart_day_bounds(day)
-                sales = backend._fetch_sales(start, end, SALE_STATUS_CODES, cause=origin)
-                # the day's sales now importable become orders; the others wait as usual
-                sales.filtered(lambda sale: sale.state == "pending")._receive(origin)
+            days = sorted(
+                set(lines.filtered(lambda line, b=backend: line.backend_id == b).mapped("date"))
+            )
+            # one read from the first day to the last, every status (pages, not a call per day)
+            start, end = hotmart_day_bounds(days[0])[0], hotmart_day_bounds(days[-1])[1]
+            sales = backend._fetch_sales(start, end, SALE_STATUS_CODES, cause=origin)
+            # the sales now importable become orders; the others wait as usual
+            sales.filtered(lambda sale: sale.state == "pending")._receive(origin)
+            for day in days:
                 result |= lines._reconcile(backend, day, day)
         return lines[:1].backend_id._notification(
             "success" if not any(line.difference_count for line in result) else "warning",

@@ -74,7 +74,7 @@ class StandInAccountCase(HotmartCase):
     def writes_to(self, path):
         return [write for write in self.sandbox.writes if write[1] == path]
 
-    def stored_sale(self, status, used=(), currency=None):
+    def stored_sale(self, status, currency=None):
         """A received sale in ``status`` on Hotmart and in Odoo that no other test uses (in
         ``currency``, when given)."""
         domain = [
@@ -86,10 +86,8 @@ class StandInAccountCase(HotmartCase):
             domain.append(("currency_code", "=", currency))
         sales = self.env["hotmart.sale"].search(domain)
         for sale in sales:
-            if (
-                sale.transaction not in used
-                and self.sandbox.data.sales[sale.transaction]["status"] == status
-                and not self.writes_to(REFUND_PATH.format(sale.transaction))
+            if self.sandbox.data.sales[sale.transaction]["status"] == status and not self.writes_to(
+                REFUND_PATH.format(sale.transaction)
             ):
                 return sale
         raise AssertionError(f"no {status} sale left in the stand-in")
